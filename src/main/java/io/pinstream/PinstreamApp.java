@@ -1,0 +1,144 @@
+package io.pinstream;
+
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pinstream.accounts.PasswordHasher;
+import io.pinstream.config.Config;
+import io.pinstream.config.ConfigException;
+import io.pinstream.http.HttpVerticle;
+import io.pinstream.infra.Database;
+import io.pinstream.infra.RedisClients;
+import io.pinstream.infra.RedisKeys;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole service inside one Vert.x instance: migrates the database, connects to PostgreSQL and
+ * Redis, deploys the HTTP verticles, and takes it all down again in order. Main and the tests both
+ * start it through {@link #start}.
+ */
+public final class PinstreamApp {
+  private static final Logger log = LoggerFactory.getLogger(PinstreamApp.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final Redis redisClient;
+  private final List<HttpVerticle> httpVerticles;
+  private final List<String> deployments = new CopyOnWriteArrayList<>();
+
+  private PinstreamApp(Vertx vertx, Services services, Redis redisClient, List<HttpVerticle> httpVerticles) {
+    this.vertx = vertx;
+    this.services = services;
+    this.redisClient = redisClient;
+    this.httpVerticles = httpVerticles;
+  }
+
+  /** A Vert.x instance whose metrics (HTTP latency histograms by route, pools) land in {@code registry}. */
+  public static Vertx createVertx(PrometheusMeterRegistry registry) {
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        if (id.getName().startsWith("vertx.http.server.response.time")
+            || id.getName().startsWith("pinstream.")) {
+          return DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config);
+        }
+        return config;
+      }
+    });
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME,
+            Label.NAMESPACE, Label.CLASS_NAME));
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+  }
+
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  }
+
+  public static Future<PinstreamApp> start(Vertx vertx, Config config, PrometheusMeterRegistry registry) {
+    return vertx.executeBlocking(() -> {
+          // Blocking set-up, on a worker thread: schema, media folder, the password decoy hash.
+          Database.migrate(config.pg());
+          Files.createDirectories(config.media().dir());
+          return new PasswordHasher(vertx.createSharedWorkerExecutor("pinstream-passwords",
+              Math.max(2, Runtime.getRuntime().availableProcessors())), config.auth().bcryptCost());
+        }, false)
+        .compose(passwords -> {
+          Pool pool = io.pinstream.infra.Database.pool(vertx, config.pg());
+          Redis redis = RedisClients.commands(vertx, config.redis());
+          RedisAPI api = RedisAPI.api(redis);
+          Services services = new Services(config, pool, api, new RedisKeys(config.redis().keyPrefix()), registry,
+              passwords);
+          return api.ping(List.of())
+              .timeout(5, TimeUnit.SECONDS)
+              .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
+                  + " (PINSTREAM_REDIS_URI): " + e.getMessage())))
+              .compose(pong -> deploy(vertx, services, redis));
+        });
+  }
+
+  private static Future<PinstreamApp> deploy(Vertx vertx, Services services, Redis redis) {
+    int instances = services.config().http().instances() > 0
+        ? services.config().http().instances()
+        : Runtime.getRuntime().availableProcessors();
+    List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
+    PinstreamApp app = new PinstreamApp(vertx, services, redis, verticles);
+    return vertx.deployVerticle(() -> {
+          HttpVerticle verticle = new HttpVerticle(services);
+          verticles.add(verticle);
+          return verticle;
+        }, new DeploymentOptions().setInstances(instances))
+        .map(id -> {
+          app.deployments.add(id);
+          log.info("Pinstream listening on {}:{} ({} event-loop verticles)", services.config().http().host(),
+              app.port(), instances);
+          return app;
+        });
+  }
+
+  /** The bound HTTP port (useful when configured as 0). */
+  public int port() {
+    return httpVerticles.get(0).port();
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  /** Graceful: stop accepting, let in-flight requests finish, then close the pools. */
+  public Future<Void> stop() {
+    Future<Void> undeployed = Future.succeededFuture();
+    for (String id : deployments) {
+      undeployed = undeployed.compose(v -> vertx.undeploy(id));
+    }
+    return undeployed
+        .eventually(() -> services.pg().close())
+        .eventually(() -> {
+          redisClient.close();
+          return Future.succeededFuture();
+        });
+  }
+}

@@ -1,0 +1,16 @@
+package io.pinstream;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pinstream.accounts.PasswordHasher;
+import io.pinstream.config.Config;
+import io.pinstream.infra.RedisKeys;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.sqlclient.Pool;
+
+/**
+ * What every feature needs, built once per process and shared by all HTTP verticle instances
+ * (the pools are thread-safe; stores built from them hold no per-request state).
+ */
+public record Services(Config config, Pool pg, RedisAPI redis, RedisKeys keys, PrometheusMeterRegistry metrics,
+                       PasswordHasher passwords) {
+}

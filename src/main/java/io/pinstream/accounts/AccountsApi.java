@@ -1,0 +1,89 @@
+package io.pinstream.accounts;
+
+import io.pinstream.config.Config;
+import io.pinstream.http.ClientIp;
+import io.pinstream.http.JsonInput;
+import io.pinstream.http.Problems;
+import io.pinstream.http.RateLimiter;
+import io.pinstream.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.regex.Pattern;
+
+/** Sign-up, log-in and log-out: {@code /api/v1/accounts} and {@code /api/v1/sessions}. */
+public final class AccountsApi {
+  static final Pattern USERNAME = Pattern.compile("[a-z0-9_]{3,30}");
+  private static final int HOUR = 3600;
+  private static final int QUARTER_HOUR = 900;
+
+  private final UserStore users;
+  private final SessionStore sessions;
+  private final PasswordHasher passwords;
+  private final RateLimiter limiter;
+  private final Auth auth;
+  private final Config.RateLimits limits;
+  private final boolean trustForwardedFor;
+
+  public AccountsApi(UserStore users, SessionStore sessions, PasswordHasher passwords, RateLimiter limiter, Auth auth,
+                     Config config) {
+    this.users = users;
+    this.sessions = sessions;
+    this.passwords = passwords;
+    this.limiter = limiter;
+    this.auth = auth;
+    this.limits = config.rateLimits();
+    this.trustForwardedFor = config.http().trustForwardedFor();
+  }
+
+  public void mount(Router api) {
+    api.post("/accounts").handler(this::signUp);
+    api.post("/sessions").handler(this::logIn);
+    api.delete("/sessions/current").handler(auth.required()).handler(this::logOut);
+  }
+
+  private void signUp(RoutingContext ctx) {
+    JsonInput in = JsonInput.of(ctx);
+    String username = in.matching("username", in.requiredString("username", 3, 30), USERNAME,
+        "must be 3 to 30 of a-z, 0-9 and _");
+    String password = in.requiredString("password", 8, 128);
+    String displayName = in.optionalString("display_name", 1, 50);
+    String ip = ClientIp.of(ctx, trustForwardedFor);
+    Future<JsonObject> created = limiter.hit("signup", ip, limits.signupsPerIpPerHour(), HOUR)
+        .compose(v -> {
+          in.validate();
+          return limiter.hit("signup_username", username, limits.signupsPerUsernamePerHour(), HOUR);
+        })
+        .compose(v -> passwords.hash(password))
+        .compose(hash -> users.create(username, displayName == null ? username : displayName, hash))
+        .map(user -> {
+          ctx.response().putHeader("Location", "/api/v1/users/" + user.username());
+          return user.toJson();
+        });
+    Responses.reply(ctx, 201, created);
+  }
+
+  private void logIn(RoutingContext ctx) {
+    JsonInput in = JsonInput.of(ctx);
+    String rawUsername = in.requiredString("username", 1, 100);
+    String password = in.requiredString("password", 1, 128);
+    in.validate();
+    String username = rawUsername.toLowerCase();
+    String ip = ClientIp.of(ctx, trustForwardedFor);
+    Future<JsonObject> session = limiter.hit("login", ip, limits.loginsPerIpPer15Min(), QUARTER_HOUR)
+        .compose(v -> limiter.check("login_failure", username, limits.failedLoginsPerUsernamePer15Min()))
+        .compose(v -> users.credentials(username))
+        .compose(found -> passwords.verify(password, found == null ? null : found.passwordHash())
+            .compose(ok -> ok ? sessions.create(found.user().id()).map(token -> new JsonObject()
+                    .put("token", token).put("token_type", "Bearer").put("user", found.user().toJson()))
+                : limiter.hit("login_failure", username, Integer.MAX_VALUE, QUARTER_HOUR)
+                    .compose(x -> Future.failedFuture(Problems.unauthorized("Wrong username or password")))));
+    Responses.reply(ctx, 201, session);
+  }
+
+  private void logOut(RoutingContext ctx) {
+    Responses.replyEmpty(ctx, sessions.revoke(Auth.token(ctx)));
+  }
+}

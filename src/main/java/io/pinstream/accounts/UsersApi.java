@@ -1,0 +1,84 @@
+package io.pinstream.accounts;
+
+import io.pinstream.http.Paging;
+import io.pinstream.http.Problems;
+import io.pinstream.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+
+/** Profiles and the follow graph: {@code /api/v1/users/{username}...}. */
+public final class UsersApi {
+  private final UserStore users;
+  private final Auth auth;
+  private final FollowListener followListener;
+
+  /** Told after a follow or unfollow changed something (feeds merge or drop the followee's pins). */
+  public interface FollowListener {
+    Future<Void> userFollowed(long followerId, long followeeId);
+
+    Future<Void> userUnfollowed(long followerId, long followeeId);
+
+    FollowListener NONE = new FollowListener() {
+      public Future<Void> userFollowed(long followerId, long followeeId) {
+        return Future.succeededFuture();
+      }
+
+      public Future<Void> userUnfollowed(long followerId, long followeeId) {
+        return Future.succeededFuture();
+      }
+    };
+  }
+
+  public UsersApi(UserStore users, Auth auth, FollowListener followListener) {
+    this.users = users;
+    this.auth = auth;
+    this.followListener = followListener;
+  }
+
+  public void mount(Router api) {
+    api.get("/users/:username").handler(this::profile);
+    api.put("/users/:username/follow").handler(auth.required()).handler(this::follow);
+    api.delete("/users/:username/follow").handler(auth.required()).handler(this::unfollow);
+    api.get("/users/:username/followers").handler(ctx -> list(ctx, true));
+    api.get("/users/:username/following").handler(ctx -> list(ctx, false));
+  }
+
+  private void profile(RoutingContext ctx) {
+    Responses.reply(ctx, 200, users.byUsername(ctx.pathParam("username")).map(User::toJson));
+  }
+
+  private void follow(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    Future<Void> done = users.byUsername(ctx.pathParam("username")).compose(target -> {
+      if (target.id() == me.id()) {
+        return Future.failedFuture(Problems.unprocessable("cannot_follow_self", "You cannot follow yourself"));
+      }
+      return users.follow(me.id(), target.id())
+          .compose(v -> followListener.userFollowed(me.id(), target.id()));
+    });
+    Responses.replyEmpty(ctx, done);
+  }
+
+  private void unfollow(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    Future<Void> done = users.byUsername(ctx.pathParam("username"))
+        .compose(target -> users.unfollow(me.id(), target.id())
+            .compose(v -> followListener.userUnfollowed(me.id(), target.id())));
+    Responses.replyEmpty(ctx, done);
+  }
+
+  private void list(RoutingContext ctx, boolean followers) {
+    Paging paging = Paging.of(ctx);
+    Long before = paging.afterId();
+    Future<JsonObject> page = users.byUsername(ctx.pathParam("username"))
+        .compose(user -> followers
+            ? users.followers(user.id(), before, paging.pageSize() + 1)
+            : users.following(user.id(), before, paging.pageSize() + 1))
+        .map((List<UserStore.Listed> rows) -> paging.page(rows, l -> l.user().toJson(), l -> String.valueOf(l.cursor())));
+    Responses.reply(ctx, 200, page);
+  }
+}

@@ -1,0 +1,77 @@
+package io.pinstream.boards;
+
+import io.pinstream.accounts.Auth;
+import io.pinstream.accounts.UserRef;
+import io.pinstream.accounts.UserStore;
+import io.pinstream.http.Ids;
+import io.pinstream.http.JsonInput;
+import io.pinstream.http.Paging;
+import io.pinstream.http.Problems;
+import io.pinstream.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** Boards and board follows. The board's pins ({@code GET /boards/{id}/pins}) are served by the pins feature. */
+public final class BoardsApi {
+  private final BoardStore boards;
+  private final UserStore users;
+  private final Auth auth;
+
+  public BoardsApi(BoardStore boards, UserStore users, Auth auth) {
+    this.boards = boards;
+    this.users = users;
+    this.auth = auth;
+  }
+
+  public void mount(Router api) {
+    api.post("/boards").handler(auth.required()).handler(this::create);
+    api.get("/boards/:id").handler(this::get);
+    api.put("/boards/:id/follow").handler(auth.required()).handler(this::follow);
+    api.delete("/boards/:id/follow").handler(auth.required()).handler(this::unfollow);
+    api.get("/users/:username/boards").handler(this::byOwner);
+  }
+
+  private void create(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    JsonInput in = JsonInput.of(ctx);
+    String name = in.requiredString("name", 1, 50);
+    String description = in.optionalString("description", 0, 500);
+    if (name != null && name.isBlank()) {
+      in.error("name", "must not be blank");
+    }
+    in.validate();
+    Responses.reply(ctx, 201, boards.create(me.id(), name.strip(), description == null ? "" : description)
+        .map(board -> {
+          ctx.response().putHeader("Location", "/api/v1/boards/" + board.id());
+          return board.toJson();
+        }));
+  }
+
+  private void get(RoutingContext ctx) {
+    Responses.reply(ctx, 200, boards.get(Ids.pathId(ctx, "id", "board")).map(Board::toJson));
+  }
+
+  private void follow(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx, "id", "board");
+    Future<Void> done = boards.get(id).compose(board -> board.owner().id() == me.id()
+        ? Future.failedFuture(Problems.unprocessable("cannot_follow_own_board", "You cannot follow your own board"))
+        : boards.follow(me.id(), id));
+    Responses.replyEmpty(ctx, done);
+  }
+
+  private void unfollow(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx, "id", "board");
+    Responses.replyEmpty(ctx, boards.get(id).compose(board -> boards.unfollow(me.id(), id)));
+  }
+
+  private void byOwner(RoutingContext ctx) {
+    Paging paging = Paging.of(ctx);
+    Long before = paging.afterId();
+    Responses.reply(ctx, 200, users.byUsername(ctx.pathParam("username"))
+        .compose(owner -> boards.byOwner(owner.id(), before, paging.pageSize() + 1))
+        .map(rows -> paging.page(rows, Board::toJson, b -> String.valueOf(b.id()))));
+  }
+}

@@ -1,0 +1,114 @@
+package io.pinstream.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+/** The whole configuration, validated once at start so a wrong setting fails fast with one line. */
+public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, RateLimits rateLimits) {
+
+  public record Http(String host, int port, int instances, int jsonBodyLimit, int shutdownGraceSeconds,
+                     boolean trustForwardedFor) {
+  }
+
+  public record Pg(String uri, int poolSize) {
+  }
+
+  public record Redis(String uri, String keyPrefix, int poolSize) {
+  }
+
+  public record Media(Path dir, long maxUploadBytes, long maxPixels, int workers, int queueSize) {
+  }
+
+  public record Auth(int bcryptCost, int sessionTtlDays) {
+  }
+
+  public record RateLimits(int signupsPerIpPerHour, int signupsPerUsernamePerHour, int loginsPerIpPer15Min,
+                           int failedLoginsPerUsernamePer15Min) {
+  }
+
+  public static Config from(JsonObject json) {
+    Reader r = new Reader(json);
+    Http http = new Http(
+        r.string("http", "host"),
+        r.integer("http", "port", 0, 65535),
+        r.integer("http", "instances", 0, 256),
+        r.integer("http", "json_body_limit", 1024, 16 * 1024 * 1024),
+        r.integer("http", "shutdown_grace_seconds", 0, 600),
+        r.bool("http", "trust_forwarded_for"));
+    Pg pg = new Pg(r.uri("pg", "uri", "postgresql", "postgres"), r.integer("pg", "pool_size", 1, 1000));
+    Redis redis = new Redis(r.uri("redis", "uri", "redis", "rediss"), r.string("redis", "key_prefix"),
+        r.integer("redis", "pool_size", 1, 1000));
+    Media media = new Media(Path.of(r.string("media", "dir")),
+        r.number("media", "max_upload_bytes", 1, Long.MAX_VALUE),
+        r.number("media", "max_pixels", 1, 1_000_000_000L),
+        r.integer("media", "workers", 1, 256),
+        r.integer("media", "queue_size", 1, 100_000));
+    Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650));
+    RateLimits limits = new RateLimits(
+        r.integer("rate_limits", "signups_per_ip_per_hour", 1, Integer.MAX_VALUE),
+        r.integer("rate_limits", "signups_per_username_per_hour", 1, Integer.MAX_VALUE),
+        r.integer("rate_limits", "logins_per_ip_per_15min", 1, Integer.MAX_VALUE),
+        r.integer("rate_limits", "failed_logins_per_username_per_15min", 1, Integer.MAX_VALUE));
+    return new Config(http, pg, redis, media, auth, limits);
+  }
+
+  /** Reads typed settings and names the environment variable in every complaint. */
+  private record Reader(JsonObject json) {
+    private Object raw(String section, String key) {
+      JsonObject s = json.getJsonObject(section);
+      Object v = s == null ? null : s.getValue(key);
+      if (v == null) {
+        throw new ConfigException("missing setting " + section + "." + key + " (" + env(section, key) + ")");
+      }
+      return v;
+    }
+
+    String string(String section, String key) {
+      Object v = raw(section, key);
+      if (!(v instanceof String s) || s.isBlank()) {
+        throw new ConfigException(env(section, key) + " must be a non-empty string");
+      }
+      return s;
+    }
+
+    boolean bool(String section, String key) {
+      if (!(raw(section, key) instanceof Boolean b)) {
+        throw new ConfigException(env(section, key) + " must be true or false");
+      }
+      return b;
+    }
+
+    long number(String section, String key, long min, long max) {
+      Object v = raw(section, key);
+      if (!(v instanceof Number n) || n.doubleValue() != n.longValue() || n.longValue() < min || n.longValue() > max) {
+        throw new ConfigException(env(section, key) + " must be a whole number from " + min + " to " + max + ", got " + v);
+      }
+      return n.longValue();
+    }
+
+    int integer(String section, String key, int min, int max) {
+      return (int) number(section, key, min, max);
+    }
+
+    String uri(String section, String key, String... schemes) {
+      String value = string(section, key);
+      try {
+        URI uri = new URI(value);
+        for (String scheme : schemes) {
+          if (scheme.equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null) {
+            return value;
+          }
+        }
+      } catch (Exception ignored) {
+        // reported below
+      }
+      throw new ConfigException(env(section, key) + " must be a " + schemes[0] + "://host... URI, got '" + value + "'");
+    }
+
+    private static String env(String section, String key) {
+      return ("PINSTREAM_" + section + "_" + key).toUpperCase();
+    }
+  }
+}

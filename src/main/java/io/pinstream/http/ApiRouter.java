@@ -1,0 +1,58 @@
+package io.pinstream.http;
+
+import io.pinstream.Services;
+import io.pinstream.accounts.AccountsApi;
+import io.pinstream.accounts.Auth;
+import io.pinstream.accounts.SessionStore;
+import io.pinstream.accounts.UserStore;
+import io.pinstream.accounts.UsersApi;
+import io.pinstream.boards.BoardStore;
+import io.pinstream.boards.BoardsApi;
+import io.pinstream.ops.OpenApiDocument;
+import io.pinstream.ops.OpsApi;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+
+/** The table of contents: which feature serves which paths. Each feature mounts its own routes. */
+public final class ApiRouter {
+  public static final String API_PREFIX = "/api/v1";
+
+  private ApiRouter() {
+  }
+
+  public static Router create(Vertx vertx, Services services) {
+    FailureHandler failures = new FailureHandler();
+    Router root = Router.router(vertx);
+    root.route().handler(new RequestIds());
+    root.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
+    new OpsApi(vertx, services.pg(), services.redis(), services.metrics()).mount(root);
+
+    UserStore users = new UserStore(services.pg());
+    BoardStore boards = new BoardStore(services.pg());
+    SessionStore sessions = new SessionStore(services.pg(), services.config().auth().sessionTtlDays());
+    Auth auth = new Auth(sessions);
+    RateLimiter limiter = new RateLimiter(services.redis(), services.keys());
+
+    Router api = Router.router(vertx);
+    // Uploads stream to disk themselves; every other API body is small JSON, read whole with a limit.
+    api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
+    new OpenApiDocument().mount(api);
+    new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
+    new UsersApi(users, auth, UsersApi.FollowListener.NONE).mount(api);
+    new BoardsApi(boards, users, auth).mount(api);
+    root.route(API_PREFIX + "/*").subRouter(api);
+
+    root.route().failureHandler(failures);
+    api.route().failureHandler(failures);
+    root.errorHandler(404, failures);
+    root.errorHandler(405, failures);
+    root.errorHandler(500, failures);
+    api.errorHandler(404, failures);
+    api.errorHandler(405, failures);
+    return root;
+  }
+}

@@ -1,0 +1,20 @@
+package io.pinstream.http;
+
+import io.vertx.ext.web.RoutingContext;
+
+/** The caller's address; X-Forwarded-For is believed only when the operator says a proxy sets it. */
+public final class ClientIp {
+  private ClientIp() {
+  }
+
+  public static String of(RoutingContext ctx, boolean trustForwardedFor) {
+    if (trustForwardedFor) {
+      String forwarded = ctx.request().getHeader("X-Forwarded-For");
+      if (forwarded != null && !forwarded.isBlank()) {
+        return forwarded.split(",", 2)[0].trim();
+      }
+    }
+    var remote = ctx.request().remoteAddress();
+    return remote == null ? "unknown" : remote.host();
+  }
+}

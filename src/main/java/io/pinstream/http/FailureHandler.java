@@ -1,0 +1,85 @@
+package io.pinstream.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.ConnectException;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The one place that turns failures into RFC 9457 {@code application/problem+json}. Typed
+ * {@link ApiException}s keep their status and code; a backing service that does not answer becomes
+ * 503 with Retry-After; anything else is a bug: logged with the request id, answered 500 without
+ * internals.
+ */
+public final class FailureHandler implements Handler<RoutingContext> {
+  private static final Logger log = LoggerFactory.getLogger(FailureHandler.class);
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    ApiException problem = toProblem(ctx);
+    HttpServerResponse response = ctx.response();
+    if (response.headWritten()) {
+      // Part of a body is already on the wire: the only honest signal left is to cut the stream.
+      response.reset();
+      return;
+    }
+    if (problem.status() >= 500) {
+      log.error("{} {} failed [request {}]", ctx.request().method(), ctx.request().path(), RequestIds.of(ctx),
+          ctx.failure());
+    }
+    if (problem.retryAfterSeconds() != null) {
+      response.putHeader("Retry-After", String.valueOf(problem.retryAfterSeconds()));
+    }
+    response.setStatusCode(problem.status())
+        .putHeader("Content-Type", "application/problem+json; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .end(problem.toProblem(ctx.request().path()).encode());
+  }
+
+  static ApiException toProblem(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof ApiException api) {
+      return api;
+    }
+    if (failure != null && isUnavailable(failure)) {
+      return Problems.unavailable("service_unavailable", "A backing service is not answering; try again shortly", 5);
+    }
+    int status = ctx.statusCode();
+    if (failure instanceof HttpException http) {
+      status = http.getStatusCode();
+    }
+    return switch (status) {
+      case 400 -> Problems.badRequest("bad_request", "The request could not be read");
+      case 401 -> Problems.unauthorized("Authentication is required");
+      case 403 -> Problems.forbidden("forbidden", "Not allowed");
+      case 404 -> Problems.notFound("not_found", "No such resource: " + ctx.request().path());
+      case 405 -> new ApiException(405, "method_not_allowed", "Method Not Allowed",
+          ctx.request().method() + " is not allowed on " + ctx.request().path());
+      case 413 -> Problems.tooLarge("body_too_large", "The request body is larger than this endpoint accepts");
+      case 415 -> Problems.unsupportedMediaType("This endpoint does not accept that content type");
+      default -> new ApiException(500, "internal_error", "Internal Server Error",
+          "Something went wrong on our side; quote the request id when reporting it");
+    };
+  }
+
+  /** Connection refused, closed, or a pool/command timeout: the service behind us is down or overloaded. */
+  static boolean isUnavailable(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      String type = t.getClass().getName();
+      String message = String.valueOf(t.getMessage()).toLowerCase();
+      if (t instanceof ConnectException || t instanceof TimeoutException
+          || type.endsWith("ConnectTimeoutException") || type.endsWith("ClosedConnectionException")
+          || type.endsWith("NoStackTraceTimeoutException") || type.endsWith("ConnectionPoolTooBusyException")
+          || message.contains("connection refused") || message.contains("connection is closed")
+          || message.contains("connection closed") || message.contains("timeout")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

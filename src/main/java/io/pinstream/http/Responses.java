@@ -1,0 +1,31 @@
+package io.pinstream.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Ends a request with JSON or nothing; failures go to the failure handler. */
+public final class Responses {
+  private Responses() {
+  }
+
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status)
+        .putHeader("Content-Type", "application/json; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.toBuffer());
+  }
+
+  public static void noContent(RoutingContext ctx) {
+    ctx.response().setStatusCode(204).end();
+  }
+
+  /** Runs the handler's future and answers with its JSON at {@code status}. */
+  public static void reply(RoutingContext ctx, int status, Future<JsonObject> result) {
+    result.onSuccess(body -> json(ctx, status, body)).onFailure(ctx::fail);
+  }
+
+  public static void replyEmpty(RoutingContext ctx, Future<?> result) {
+    result.onSuccess(v -> noContent(ctx)).onFailure(ctx::fail);
+  }
+}
