@@ -39,9 +39,9 @@ public final class AccountsApi {
   }
 
   public void mount(Router api) {
-    api.post("/accounts").handler(this::signUp);
-    api.post("/sessions").handler(this::logIn);
-    api.delete("/sessions/current").handler(auth.required()).handler(this::logOut);
+    api.post("/api/v1/accounts").handler(this::signUp);
+    api.post("/api/v1/sessions").handler(this::logIn);
+    api.delete("/api/v1/sessions/current").handler(auth.required()).handler(this::logOut);
   }
 
   private void signUp(RoutingContext ctx) {

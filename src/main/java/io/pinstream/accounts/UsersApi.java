@@ -40,11 +40,11 @@ public final class UsersApi {
   }
 
   public void mount(Router api) {
-    api.get("/users/:username").handler(this::profile);
-    api.put("/users/:username/follow").handler(auth.required()).handler(this::follow);
-    api.delete("/users/:username/follow").handler(auth.required()).handler(this::unfollow);
-    api.get("/users/:username/followers").handler(ctx -> list(ctx, true));
-    api.get("/users/:username/following").handler(ctx -> list(ctx, false));
+    api.get("/api/v1/users/:username").handler(this::profile);
+    api.put("/api/v1/users/:username/follow").handler(auth.required()).handler(this::follow);
+    api.delete("/api/v1/users/:username/follow").handler(auth.required()).handler(this::unfollow);
+    api.get("/api/v1/users/:username/followers").handler(ctx -> list(ctx, true));
+    api.get("/api/v1/users/:username/following").handler(ctx -> list(ctx, false));
   }
 
   private void profile(RoutingContext ctx) {

@@ -25,11 +25,11 @@ public final class BoardsApi {
   }
 
   public void mount(Router api) {
-    api.post("/boards").handler(auth.required()).handler(this::create);
-    api.get("/boards/:id").handler(this::get);
-    api.put("/boards/:id/follow").handler(auth.required()).handler(this::follow);
-    api.delete("/boards/:id/follow").handler(auth.required()).handler(this::unfollow);
-    api.get("/users/:username/boards").handler(this::byOwner);
+    api.post("/api/v1/boards").handler(auth.required()).handler(this::create);
+    api.get("/api/v1/boards/:id").handler(this::get);
+    api.put("/api/v1/boards/:id/follow").handler(auth.required()).handler(this::follow);
+    api.delete("/api/v1/boards/:id/follow").handler(auth.required()).handler(this::unfollow);
+    api.get("/api/v1/users/:username/boards").handler(this::byOwner);
   }
 
   private void create(RoutingContext ctx) {

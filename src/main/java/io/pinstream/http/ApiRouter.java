@@ -37,22 +37,20 @@ public final class ApiRouter {
     Auth auth = new Auth(sessions);
     RateLimiter limiter = new RateLimiter(services.redis(), services.keys());
 
-    Router api = Router.router(vertx);
-    // Uploads stream to disk themselves; every other API body is small JSON, read whole with a limit.
+    // Features mount full paths on one router, so metrics and logs name routes as clients see them.
+    Router api = root;
+    // Uploads stream to disk themselves (mounted before this); every other API body is small JSON,
+    // read whole with a limit. A route without a path keeps the metrics' route label clean.
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
     new OpenApiDocument().mount(api);
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
     new UsersApi(users, auth, UsersApi.FollowListener.NONE).mount(api);
     new BoardsApi(boards, users, auth).mount(api);
-    root.route(API_PREFIX + "/*").subRouter(api);
 
     root.route().failureHandler(failures);
-    api.route().failureHandler(failures);
     root.errorHandler(404, failures);
     root.errorHandler(405, failures);
     root.errorHandler(500, failures);
-    api.errorHandler(404, failures);
-    api.errorHandler(405, failures);
     return root;
   }
 }

@@ -28,7 +28,7 @@ public final class OpenApiDocument {
   }
 
   public void mount(Router api) {
-    api.get("/openapi.json").handler(ctx -> ctx.response()
+    api.get("/api/v1/openapi.json").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .putHeader("Cache-Control", "public, max-age=300")
         .end(document));

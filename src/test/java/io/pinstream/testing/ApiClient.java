@@ -1,0 +1,126 @@
+package io.pinstream.testing;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+
+/** A plain HTTP client for tests: real requests over the loopback, answers read whole. */
+public final class ApiClient {
+  private final String base;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  public ApiClient(String base) {
+    this.base = base;
+  }
+
+  public String base() {
+    return base;
+  }
+
+  public record Reply(int status, java.net.http.HttpHeaders headers, byte[] bytes) {
+    public String body() {
+      return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    public JsonObject json() {
+      return new JsonObject(body());
+    }
+
+    public JsonArray items() {
+      return json().getJsonArray("items");
+    }
+
+    public String header(String name) {
+      return headers.firstValue(name).orElse(null);
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + body();
+    }
+  }
+
+  public Reply get(String path, String token) {
+    return send(request(path, token).GET());
+  }
+
+  public Reply get(String path) {
+    return get(path, null);
+  }
+
+  public Reply post(String path, JsonObject body, String token) {
+    return send(request(path, token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode())));
+  }
+
+  public Reply postRaw(String path, String body, String token) {
+    return send(request(path, token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+  }
+
+  public Reply put(String path, String token) {
+    return send(request(path, token).PUT(HttpRequest.BodyPublishers.noBody()));
+  }
+
+  public Reply delete(String path, String token) {
+    return send(request(path, token).DELETE());
+  }
+
+  public Reply send(String method, String path, Map<String, String> headers, byte[] body) {
+    HttpRequest.Builder b = request(path, null).method(method,
+        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    headers.forEach(b::header);
+    return send(b);
+  }
+
+  public HttpRequest.Builder request(String path, String token) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return b;
+  }
+
+  public Reply send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<byte[]> r = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+      return new Reply(r.statusCode(), r.headers(), r.body());
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- shortcuts for the common set-up steps ----
+
+  /** Signs up and logs in; returns the session token. */
+  public String signUpAndLogIn(String username) {
+    Reply created = post("/api/v1/accounts", new JsonObject().put("username", username).put("password", "correct horse"), null);
+    if (created.status() != 201) {
+      throw new IllegalStateException("sign-up failed: " + created);
+    }
+    return logIn(username, "correct horse");
+  }
+
+  public String logIn(String username, String password) {
+    Reply session = post("/api/v1/sessions", new JsonObject().put("username", username).put("password", password), null);
+    if (session.status() != 201) {
+      throw new IllegalStateException("log-in failed: " + session);
+    }
+    return session.json().getString("token");
+  }
+
+  public String createBoard(String token, String name) {
+    Reply board = post("/api/v1/boards", new JsonObject().put("name", name), token);
+    if (board.status() != 201) {
+      throw new IllegalStateException("board creation failed: " + board);
+    }
+    return board.json().getString("id");
+  }
+}

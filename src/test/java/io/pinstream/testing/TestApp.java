@@ -1,0 +1,155 @@
+package io.pinstream.testing;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pinstream.PinstreamApp;
+import io.pinstream.config.Config;
+import io.pinstream.config.ConfigLoader;
+import io.pinstream.infra.Database;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Starts the real application for one test class: its own PostgreSQL database (created by the
+ * production migrations), its own Redis key prefix and media folder, an HTTP port chosen by the OS.
+ * Everything is removed again after the class. PostgreSQL and Redis are the real local servers
+ * ({@code PINSTREAM_PG_URI} / {@code PINSTREAM_REDIS_URI} point elsewhere when set).
+ *
+ * <pre>
+ * {@literal @}RegisterExtension
+ * static TestApp app = new TestApp(config -> config.getJsonObject("rate_limits").put(...));
+ * </pre>
+ */
+public final class TestApp implements BeforeAllCallback, AfterAllCallback {
+  private final Consumer<JsonObject> customize;
+  private final String runId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+  private Vertx vertx;
+  private PinstreamApp app;
+  private Config config;
+  private Path mediaDir;
+  private ApiClient client;
+
+  public TestApp() {
+    this(json -> {
+    });
+  }
+
+  public TestApp(Consumer<JsonObject> customize) {
+    this.customize = customize;
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    String className = context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT);
+    mediaDir = Files.createTempDirectory("pinstream-test-media");
+    config = Config.from(testConfig(className));
+    start();
+  }
+
+  private JsonObject testConfig(String className) {
+    JsonObject json = ConfigLoader.defaults();
+    String pgBase = System.getenv().getOrDefault("PINSTREAM_PG_URI", "postgresql://postgres@127.0.0.1:5432/pinstream");
+    String database = "pinstream_test_" + className.replaceAll("[^a-z0-9]", "") + "_" + runId;
+    URI base = URI.create(pgBase);
+    json.getJsonObject("pg").put("uri", base.getScheme() + "://" + base.getRawAuthority() + "/" + database).put("pool_size", 8);
+    json.getJsonObject("redis")
+        .put("uri", System.getenv().getOrDefault("PINSTREAM_REDIS_URI", "redis://127.0.0.1:6379/0"))
+        .put("key_prefix", "test:" + runId + ":");
+    json.getJsonObject("http").put("port", 0).put("instances", 1).put("host", "127.0.0.1").put("shutdown_grace_seconds", 5);
+    json.getJsonObject("media").put("dir", mediaDir.toString());
+    json.getJsonObject("auth").put("bcrypt_cost", 4);
+    // Tests sign up many users from one address; RateLimitTest sets its own small limits.
+    JsonObject limits = json.getJsonObject("rate_limits");
+    limits.fieldNames().forEach(name -> limits.put(name, 100_000));
+    customize.accept(json);
+    return json;
+  }
+
+  /** Starts the application (again, after {@link #stop()}), on the same database and media folder. */
+  public void start() throws Exception {
+    PrometheusMeterRegistry registry = PinstreamApp.newRegistry();
+    vertx = PinstreamApp.createVertx(registry);
+    app = PinstreamApp.start(vertx, config, registry).await(60, TimeUnit.SECONDS);
+    client = new ApiClient("http://127.0.0.1:" + app.port());
+  }
+
+  /** Stops the application gracefully, keeping its data (for restart tests). */
+  public void stop() throws Exception {
+    if (app != null) {
+      app.stop().await(30, TimeUnit.SECONDS);
+      vertx.close().await(30, TimeUnit.SECONDS);
+      app = null;
+    }
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws Exception {
+    stop();
+    Database.dropDatabase(config.pg());
+    deleteRedisKeys();
+    try (Stream<Path> files = Files.walk(mediaDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // best effort: it is a temp folder
+    }
+  }
+
+  private void deleteRedisKeys() throws Exception {
+    Vertx cleanup = Vertx.vertx();
+    try {
+      Redis redis = Redis.createClient(cleanup, config.redis().uri());
+      RedisAPI api = RedisAPI.api(redis);
+      String cursor = "0";
+      do {
+        var reply = api.scan(List.of(cursor, "MATCH", config.redis().keyPrefix() + "*", "COUNT", "1000"))
+            .await(10, TimeUnit.SECONDS);
+        cursor = reply.get(0).toString();
+        List<String> keys = new ArrayList<>();
+        reply.get(1).forEach(k -> keys.add(k.toString()));
+        if (!keys.isEmpty()) {
+          api.del(keys).await(10, TimeUnit.SECONDS);
+        }
+      } while (!"0".equals(cursor));
+      redis.close();
+    } finally {
+      cleanup.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  public ApiClient api() {
+    return client;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  public PinstreamApp app() {
+    return app;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public int port() {
+    return app.port();
+  }
+}
