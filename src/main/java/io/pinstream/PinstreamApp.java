@@ -12,6 +12,12 @@ import io.pinstream.http.HttpVerticle;
 import io.pinstream.infra.Database;
 import io.pinstream.infra.RedisClients;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.media.MediaProcessor;
+import io.pinstream.media.MediaStorage;
+import io.pinstream.media.MediaStore;
+import io.pinstream.media.ThumbnailQueue;
+import io.pinstream.media.ThumbnailVerticle;
+import io.vertx.core.ThreadingModel;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,7 +31,6 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -82,7 +87,7 @@ public final class PinstreamApp {
     return vertx.executeBlocking(() -> {
           // Blocking set-up, on a worker thread: schema, media folder, the password decoy hash.
           Database.migrate(config.pg());
-          Files.createDirectories(config.media().dir());
+          new MediaStorage(config.media().dir()).prepare();
           return new PasswordHasher(vertx.createSharedWorkerExecutor("pinstream-passwords",
               Math.max(2, Runtime.getRuntime().availableProcessors())), config.auth().bcryptCost());
         }, false)
@@ -90,8 +95,11 @@ public final class PinstreamApp {
           Pool pool = io.pinstream.infra.Database.pool(vertx, config.pg());
           Redis redis = RedisClients.commands(vertx, config.redis());
           RedisAPI api = RedisAPI.api(redis);
+          Config.Media media = config.media();
+          ThumbnailQueue thumbnails = new ThumbnailQueue(vertx, new MediaStore(pool), media.workers(), media.queueSize(),
+              media.jobLeaseSeconds(), registry);
           Services services = new Services(config, pool, api, new RedisKeys(config.redis().keyPrefix()), registry,
-              passwords);
+              passwords, new MediaStorage(media.dir()), thumbnails);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
@@ -106,17 +114,28 @@ public final class PinstreamApp {
         : Runtime.getRuntime().availableProcessors();
     List<HttpVerticle> verticles = new CopyOnWriteArrayList<>();
     PinstreamApp app = new PinstreamApp(vertx, services, redis, verticles);
-    return vertx.deployVerticle(() -> {
+    Config.Media media = services.config().media();
+    MediaStore mediaStore = new MediaStore(services.pg());
+    MediaProcessor processor = new MediaProcessor(services.mediaStorage(), media.maxPixels());
+    return vertx.deployVerticle(() -> new ThumbnailVerticle(mediaStore, services.mediaStorage(), processor,
+            media.jobLeaseSeconds(), services.metrics()),
+        new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(media.workers())
+            .setWorkerPoolName("pinstream-thumbnails").setWorkerPoolSize(media.workers()))
+      .compose(workers -> {
+        app.deployments.add(workers);
+        services.thumbnails().startSweeping();
+        return vertx.deployVerticle(() -> {
           HttpVerticle verticle = new HttpVerticle(services);
           verticles.add(verticle);
           return verticle;
         }, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           app.deployments.add(id);
-          log.info("Pinstream listening on {}:{} ({} event-loop verticles)", services.config().http().host(),
-              app.port(), instances);
+          log.info("Pinstream listening on {}:{} ({} event-loop verticles, {} thumbnail workers)",
+              services.config().http().host(), app.port(), instances, media.workers());
           return app;
         });
+      });
   }
 
   /** The bound HTTP port (useful when configured as 0). */
@@ -130,8 +149,12 @@ public final class PinstreamApp {
 
   /** Graceful: stop accepting, let in-flight requests finish, then close the pools. */
   public Future<Void> stop() {
+    services.thumbnails().stopSweeping();
     Future<Void> undeployed = Future.succeededFuture();
-    for (String id : deployments) {
+    // HTTP first (newest deployment), so in-flight uploads can still reach the thumbnail workers.
+    List<String> newestFirst = new java.util.ArrayList<>(deployments);
+    java.util.Collections.reverse(newestFirst);
+    for (String id : newestFirst) {
       undeployed = undeployed.compose(v -> vertx.undeploy(id));
     }
     return undeployed

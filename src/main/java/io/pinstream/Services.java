@@ -4,6 +4,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pinstream.accounts.PasswordHasher;
 import io.pinstream.config.Config;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.media.MediaStorage;
+import io.pinstream.media.ThumbnailQueue;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 
@@ -12,5 +14,5 @@ import io.vertx.sqlclient.Pool;
  * (the pools are thread-safe; stores built from them hold no per-request state).
  */
 public record Services(Config config, Pool pg, RedisAPI redis, RedisKeys keys, PrometheusMeterRegistry metrics,
-                       PasswordHasher passwords) {
+                       PasswordHasher passwords, MediaStorage mediaStorage, ThumbnailQueue thumbnails) {
 }

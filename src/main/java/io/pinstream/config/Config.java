@@ -18,7 +18,13 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, Rate
   public record Redis(String uri, String keyPrefix, int poolSize) {
   }
 
-  public record Media(Path dir, long maxUploadBytes, long maxPixels, int workers, int queueSize) {
+  /**
+   * @param syncWaitMs      how long an upload waits for its thumbnails before answering 202 instead of 201
+   * @param jobLeaseSeconds how long a node may work on a thumbnail job before another node takes it over
+   * @param publicBaseUrl   prefix of image URLs (a CDN origin, e.g. https://img.example.com); empty: absolute paths
+   */
+  public record Media(Path dir, long maxUploadBytes, long maxPixels, int workers, int queueSize, int syncWaitMs,
+                      int jobLeaseSeconds, String publicBaseUrl) {
   }
 
   public record Auth(int bcryptCost, int sessionTtlDays) {
@@ -44,7 +50,10 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, Rate
         r.number("media", "max_upload_bytes", 1, Long.MAX_VALUE),
         r.number("media", "max_pixels", 1, 1_000_000_000L),
         r.integer("media", "workers", 1, 256),
-        r.integer("media", "queue_size", 1, 100_000));
+        r.integer("media", "queue_size", 1, 100_000),
+        r.integer("media", "sync_wait_ms", 0, 60_000),
+        r.integer("media", "job_lease_seconds", 1, 3600),
+        r.optionalString("media", "public_base_url"));
     Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650));
     RateLimits limits = new RateLimits(
         r.integer("rate_limits", "signups_per_ip_per_hour", 1, Integer.MAX_VALUE),
@@ -71,6 +80,14 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, Rate
         throw new ConfigException(env(section, key) + " must be a non-empty string");
       }
       return s;
+    }
+
+    String optionalString(String section, String key) {
+      Object v = raw(section, key);
+      if (!(v instanceof String s)) {
+        throw new ConfigException(env(section, key) + " must be a string");
+      }
+      return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
     boolean bool(String section, String key) {

@@ -8,6 +8,11 @@ import io.pinstream.accounts.UserStore;
 import io.pinstream.accounts.UsersApi;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.boards.BoardsApi;
+import io.pinstream.media.ImageServer;
+import io.pinstream.media.MediaApi;
+import io.pinstream.media.MediaStore;
+import io.pinstream.pins.PinStore;
+import io.pinstream.pins.PinsApi;
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
@@ -36,9 +41,13 @@ public final class ApiRouter {
     SessionStore sessions = new SessionStore(services.pg(), services.config().auth().sessionTtlDays());
     Auth auth = new Auth(sessions);
     RateLimiter limiter = new RateLimiter(services.redis(), services.keys());
+    MediaStore media = new MediaStore(services.pg());
+    String imageBaseUrl = services.config().media().publicBaseUrl();
 
     // Features mount full paths on one router, so metrics and logs name routes as clients see them.
     Router api = root;
+    new ImageServer(vertx, media, services.mediaStorage(), services.thumbnails()).mount(root);
+    new MediaApi(vertx, media, services.mediaStorage(), services.thumbnails(), auth, services.config().media()).mount(api);
     // Uploads stream to disk themselves (mounted before this); every other API body is small JSON,
     // read whole with a limit. A route without a path keeps the metrics' route label clean.
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
@@ -46,6 +55,7 @@ public final class ApiRouter {
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
     new UsersApi(users, auth, UsersApi.FollowListener.NONE).mount(api);
     new BoardsApi(boards, users, auth).mount(api);
+    new PinsApi(new PinStore(services.pg()), boards, users, media, auth, imageBaseUrl).mount(api);
 
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);

@@ -1,0 +1,159 @@
+package io.pinstream.media;
+
+import io.pinstream.http.Problems;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.file.FileProps;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The CDN-facing image URLs {@code /i/{sha256}/{file}}. A URL names bytes that never change, so
+ * responses are cacheable for a year ({@code immutable}), carry a strong ETag, answer
+ * If-None-Match with 304 and Range with 206. Paths are matched against a strict pattern before
+ * they touch the filesystem, so there is no way to traverse out of the media folder. A variant
+ * whose file is missing while its media is ready is rendered again on demand, once.
+ */
+public final class ImageServer {
+  private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern FILE = Pattern.compile("(236x|474x|736x)\\.jpg|orig\\.(jpg|png|gif|webp)");
+  private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
+  /** Bump when rendering changes the bytes of a variant, so ETags change with them. */
+  private static final String RENDER_VERSION = "r1";
+
+  private final Vertx vertx;
+  private final MediaStore store;
+  private final MediaStorage storage;
+  private final ThumbnailQueue queue;
+
+  public ImageServer(Vertx vertx, MediaStore store, MediaStorage storage, ThumbnailQueue queue) {
+    this.vertx = vertx;
+    this.store = store;
+    this.storage = storage;
+    this.queue = queue;
+  }
+
+  public void mount(Router router) {
+    router.get("/i/:key/:file").handler(this::serve);
+    router.head("/i/:key/:file").handler(this::serve);
+  }
+
+  private void serve(RoutingContext ctx) {
+    String key = ctx.pathParam("key");
+    String file = ctx.pathParam("file");
+    Matcher name = FILE.matcher(file == null ? "" : file);
+    if (key == null || !KEY.matcher(key).matches() || !name.matches()) {
+      ctx.fail(Problems.notFound("image_not_found", "No such image"));
+      return;
+    }
+    Path path = storage.image(key, file);
+    vertx.fileSystem().props(path.toString())
+        .recover(missing -> renderMissing(key, file).compose(v -> vertx.fileSystem().props(path.toString())))
+        .onSuccess(props -> send(ctx, path, props, contentType(file)))
+        .onFailure(ctx::fail);
+  }
+
+  /** The file is not on disk: if the media exists and is ready, render its variants again (single flight). */
+  private Future<Void> renderMissing(String key, String file) {
+    return store.bySha(key).compose(media -> {
+      if (media == null || !media.ready() || media.images() == null || !hasFile(media, file)) {
+        return Future.failedFuture(Problems.notFound("image_not_found", "No such image"));
+      }
+      if (!queue.tryReserve()) {
+        return Future.failedFuture(Problems.unavailable("thumbnail_queue_full", "Busy rendering; retry shortly", 2));
+      }
+      return queue.run(media.id(), true).compose(status -> Media.READY.equals(status)
+          ? Future.<Void>succeededFuture()
+          : Future.failedFuture(Problems.notFound("image_not_found", "No such image")));
+    });
+  }
+
+  private static boolean hasFile(Media media, String file) {
+    return media.images().fieldNames().stream()
+        .anyMatch(size -> file.equals(media.images().getJsonObject(size).getString("file")));
+  }
+
+  private void send(RoutingContext ctx, Path path, FileProps props, String contentType) {
+    HttpServerResponse response = ctx.response();
+    long size = props.size();
+    String etag = "\"" + ctx.pathParam("key").substring(0, 32) + "-" + ctx.pathParam("file") + "-" + RENDER_VERSION + "\"";
+    response.putHeader("Cache-Control", "public, max-age=31536000, immutable")
+        .putHeader("ETag", etag)
+        .putHeader("Accept-Ranges", "bytes")
+        .putHeader("Content-Type", contentType)
+        .putHeader("Content-Security-Policy", "default-src 'none'; sandbox")
+        // Already compressed; and a gzipped body would break byte ranges.
+        .putHeader("Content-Encoding", "identity");
+
+    String ifNoneMatch = ctx.request().getHeader("If-None-Match");
+    if (ifNoneMatch != null && matches(ifNoneMatch, etag)) {
+      response.setStatusCode(304).end();
+      return;
+    }
+    long start = 0;
+    long end = size - 1;
+    String range = ctx.request().getHeader("Range");
+    String ifRange = ctx.request().getHeader("If-Range");
+    if (range != null && (ifRange == null || ifRange.equals(etag))) {
+      Matcher m = RANGE.matcher(range.trim());
+      if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
+        if (m.group(1).isEmpty()) {
+          long suffix = Long.parseLong(m.group(2));
+          start = Math.max(0, size - suffix);
+        } else {
+          start = Long.parseLong(m.group(1));
+          if (!m.group(2).isEmpty()) {
+            end = Math.min(end, Long.parseLong(m.group(2)));
+          }
+        }
+        if (start >= size || start > end) {
+          response.setStatusCode(416).putHeader("Content-Range", "bytes */" + size).end();
+          return;
+        }
+        response.setStatusCode(206).putHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
+      }
+      // Several ranges or a malformed header: ignored, the whole file is sent (RFC 9110 allows it).
+    }
+    long length = end - start + 1;
+    if (ctx.request().method() == HttpMethod.HEAD) {
+      response.putHeader("Content-Length", String.valueOf(length)).end();
+      return;
+    }
+    response.sendFile(path.toString(), start, length).onFailure(e -> response.reset());
+  }
+
+  private static boolean matches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch.trim().equals("*")) {
+      return true;
+    }
+    for (String candidate : ifNoneMatch.split(",")) {
+      String c = candidate.trim();
+      if (c.startsWith("W/")) {
+        c = c.substring(2);
+      }
+      if (c.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String contentType(String file) {
+    if (file.endsWith(".png")) {
+      return "image/png";
+    }
+    if (file.endsWith(".gif")) {
+      return "image/gif";
+    }
+    if (file.endsWith(".webp")) {
+      return "image/webp";
+    }
+    return "image/jpeg";
+  }
+}

@@ -1,0 +1,74 @@
+package io.pinstream.media;
+
+import io.pinstream.http.Ids;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+
+/**
+ * An upload and, once ready, its served images. {@code images} holds, per size name ("236x",
+ * "474x", "736x", "orig"), the file name and the displayed width and height.
+ */
+public record Media(long id, String sha256, ImageFormat format, long bytes, int width, int height, String status,
+                    JsonObject images, String dominantColor, String failureCode) {
+
+  public static final String COLUMNS =
+      "m.id, m.sha256, m.format, m.bytes, m.width, m.height, m.status, m.images, m.dominant_color, m.failure_code";
+  public static final String READY = "ready";
+  public static final String PROCESSING = "processing";
+  public static final String FAILED = "failed";
+
+  public static Media from(Row row) {
+    return from(row, "");
+  }
+
+  /** Reads the columns under a name prefix, e.g. "media_" when joined into a pin query. */
+  public static Media from(Row row, String prefix) {
+    Object images = row.getValue(prefix + "images");
+    return new Media(row.getLong(prefix + "id"), row.getString(prefix + "sha256"),
+        ImageFormat.valueOf(row.getString(prefix + "format").toUpperCase()), row.getLong(prefix + "bytes"),
+        row.getInteger(prefix + "width"), row.getInteger(prefix + "height"), row.getString(prefix + "status"),
+        images instanceof JsonObject json ? json : null, row.getString(prefix + "dominant_color"),
+        row.getString(prefix + "failure_code"));
+  }
+
+  public boolean ready() {
+    return READY.equals(status);
+  }
+
+  /** The full media object of {@code /api/v1/media}. */
+  public JsonObject toJson(String baseUrl) {
+    JsonObject json = new JsonObject()
+        .put("id", Ids.format(id))
+        .put("status", status)
+        .put("content_type", format.mimeType())
+        .put("width", width)
+        .put("height", height)
+        .put("bytes", bytes);
+    addImages(json, baseUrl);
+    return json;
+  }
+
+  /** The short form embedded in a pin. */
+  public JsonObject toPinJson(String baseUrl) {
+    JsonObject json = new JsonObject().put("id", Ids.format(id)).put("width", width).put("height", height);
+    addImages(json, baseUrl);
+    return json;
+  }
+
+  private void addImages(JsonObject json, String baseUrl) {
+    if (dominantColor != null) {
+      json.put("dominant_color", dominantColor);
+    }
+    if (ready() && images != null) {
+      JsonObject out = new JsonObject();
+      for (String size : images.fieldNames()) {
+        JsonObject image = images.getJsonObject(size);
+        out.put(size, new JsonObject()
+            .put("url", baseUrl + "/i/" + sha256 + "/" + image.getString("file"))
+            .put("width", image.getInteger("width"))
+            .put("height", image.getInteger("height")));
+      }
+      json.put("images", out);
+    }
+  }
+}

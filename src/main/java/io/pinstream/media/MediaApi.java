@@ -1,0 +1,183 @@
+package io.pinstream.media;
+
+import io.pinstream.accounts.Auth;
+import io.pinstream.accounts.UserRef;
+import io.pinstream.config.Config;
+import io.pinstream.http.ApiException;
+import io.pinstream.http.Ids;
+import io.pinstream.http.Problems;
+import io.pinstream.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code POST /api/v1/media} (upload) and {@code GET /api/v1/media/{id}}.
+ *
+ * <p>An upload is checked in the order that costs least: the declared length and a free place in
+ * the thumbnail queue before a byte is read; the byte limit while streaming to disk; the type and
+ * dimensions from the file header before any decode; the pixels last, on a thumbnail worker. The
+ * answer waits a little ({@code media.sync_wait_ms}) for the thumbnails: 201 when they are ready,
+ * 202 while they are still being made.
+ */
+public final class MediaApi {
+  /** Room for multipart boundaries and part headers on top of the file itself. */
+  private static final long MULTIPART_OVERHEAD = 16 * 1024;
+
+  private final Vertx vertx;
+  private final MediaStore store;
+  private final MediaStorage storage;
+  private final ThumbnailQueue queue;
+  private final Auth auth;
+  private final Config.Media config;
+
+  public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, ThumbnailQueue queue, Auth auth,
+                  Config.Media config) {
+    this.vertx = vertx;
+    this.store = store;
+    this.storage = storage;
+    this.queue = queue;
+    this.auth = auth;
+    this.config = config;
+  }
+
+  /** Mount before any body handler: the upload route reads its own body. */
+  public void mount(Router router) {
+    router.post("/api/v1/media").handler(auth.required()).handler(this::upload);
+    router.get("/api/v1/media/:id").handler(this::get);
+  }
+
+  private void get(RoutingContext ctx) {
+    long id = Ids.pathId(ctx, "id", "media");
+    Responses.reply(ctx, 200, store.get(id).compose(media -> media == null
+        ? Future.failedFuture(Problems.notFound("media_not_found", "No media with id " + id))
+        : Future.succeededFuture(media.toJson(config.publicBaseUrl()))));
+  }
+
+  private void upload(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    HttpServerRequest request = ctx.request();
+    String type = request.getHeader("Content-Type");
+    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("multipart/form-data")) {
+      refuseUnread(ctx, Problems.unsupportedMediaType("Send multipart/form-data with one part named \"file\""));
+      return;
+    }
+    String length = request.getHeader("Content-Length");
+    if (length != null && parseLength(length) > config.maxUploadBytes() + MULTIPART_OVERHEAD) {
+      refuseUnread(ctx, Problems.tooLarge("file_too_large", "The upload is larger than " + config.maxUploadBytes() + " bytes"));
+      return;
+    }
+    if (!queue.tryReserve()) {
+      refuseUnread(ctx, Problems.unavailable("thumbnail_queue_full", "Too many uploads are being processed; retry shortly", 5));
+      return;
+    }
+    boolean[] reservationUsed = {false};
+    UploadReceiver.receive(vertx, request, storage.newTempFile(), config.maxUploadBytes())
+        .compose(received -> accept(received, me, reservationUsed))
+        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
+        .onFailure(e -> {
+          if (!reservationUsed[0]) {
+            queue.release();
+          }
+          if (e instanceof ApiException api && api.status() == 413) {
+            refuseUnread(ctx, api);
+          } else {
+            ctx.fail(e);
+          }
+        });
+  }
+
+  private Future<Media> accept(UploadReceiver.Received received, UserRef me, boolean[] reservationUsed) {
+    return vertx.executeBlocking(() -> ImageProbe.probe(received.file(), config.maxPixels()), false)
+        .recover(e -> {
+          MediaStorage.deleteQuietly(received.file());
+          return Future.failedFuture(toProblem(e));
+        })
+        .compose(info -> store.bySha(received.sha256()).compose(existing -> {
+          if (existing != null) {
+            MediaStorage.deleteQuietly(received.file());
+            return answerExisting(existing);
+          }
+          return vertx.executeBlocking(() -> {
+                storage.commitOriginal(received.file(), received.sha256());
+                return info;
+              }, false)
+              .compose(i -> store.insertOrGet(received.sha256(), i, received.bytes(), me.id(), config.jobLeaseSeconds()))
+              .compose(stored -> {
+                if (!stored.created()) {
+                  return answerExisting(stored.media());
+                }
+                reservationUsed[0] = true;
+                return waitForThumbnails(stored.media());
+              });
+        }));
+  }
+
+  /** The same bytes were uploaded before: answer with that media (a failed one fails again). */
+  private Future<Media> answerExisting(Media existing) {
+    if (Media.FAILED.equals(existing.status())) {
+      return Future.failedFuture(rejection(existing.failureCode()));
+    }
+    return Future.succeededFuture(existing);
+  }
+
+  private Future<Media> waitForThumbnails(Media media) {
+    Future<String> job = queue.run(media.id(), true);
+    return job.timeout(config.syncWaitMs(), TimeUnit.MILLISECONDS)
+        .otherwise(e -> Media.PROCESSING)
+        .compose(status -> {
+          if (Media.FAILED.equals(status)) {
+            // The uploader is still here to be told: leave no trace of the rejected upload.
+            return store.get(media.id()).compose(failed -> store.deleteUnused(media.id())
+                .compose(v -> Future.failedFuture(rejection(failed == null ? null : failed.failureCode()))));
+          }
+          return Media.READY.equals(status) ? store.get(media.id()) : Future.succeededFuture(media);
+        });
+  }
+
+  private static ApiException rejection(String code) {
+    if ("image_too_large".equals(code)) {
+      return Problems.unprocessable("image_too_large", "The image has more pixels than this service accepts");
+    }
+    if ("unsupported_media_type".equals(code)) {
+      return Problems.unsupportedMediaType("This file is not an image format this service accepts");
+    }
+    return Problems.unprocessable("image_corrupt", "The image is corrupt or truncated");
+  }
+
+  static Throwable toProblem(Throwable e) {
+    if (e instanceof ImageRejectedException rejected) {
+      String title = switch (rejected.status()) {
+        case 413 -> "Content Too Large";
+        case 415 -> "Unsupported Media Type";
+        case 400 -> "Bad Request";
+        default -> "Unprocessable Content";
+      };
+      return new ApiException(rejected.status(), rejected.code(), title, rejected.getMessage());
+    }
+    return e;
+  }
+
+  /**
+   * Answers before the body is read and closes the connection afterwards: reading (or draining)
+   * an unwanted 20 MB body would waste the bandwidth the refusal is meant to save.
+   */
+  private static void refuseUnread(RoutingContext ctx, ApiException problem) {
+    ctx.response().putHeader("Connection", "close");
+    ctx.response().endHandler(v -> ctx.request().connection().close());
+    ctx.fail(problem);
+  }
+
+  private static long parseLength(String header) {
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package io.pinstream.media;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * Files on disk, content-addressed by the SHA-256 of the original upload:
+ * <pre>
+ *   tmp/                          uploads being received, renders being written
+ *   originals/ab/abcdef...        the upload as received (never served: it may carry GPS and other metadata)
+ *   images/ab/abcdef.../736x.jpg  served variants: 236x.jpg, 474x.jpg, 736x.jpg, orig.{jpg,png,gif,webp}
+ * </pre>
+ * Every file is written under tmp/ and then moved into place atomically (same filesystem), so a
+ * reader or a crash never sees half a file.
+ */
+public final class MediaStorage {
+  private final Path root;
+  private final Path tmp;
+
+  public MediaStorage(Path root) {
+    this.root = root;
+    this.tmp = root.resolve("tmp");
+  }
+
+  /** Blocking: creates the folders and removes temp files a crash left behind. */
+  public void prepare() throws IOException {
+    Files.createDirectories(tmp);
+    Files.createDirectories(root.resolve("originals"));
+    Files.createDirectories(root.resolve("images"));
+    Instant cutoff = Instant.now().minus(Duration.ofHours(1));
+    try (Stream<Path> stale = Files.list(tmp)) {
+      stale.filter(p -> lastModified(p).isBefore(cutoff)).forEach(MediaStorage::deleteQuietly);
+    }
+  }
+
+  public Path newTempFile() {
+    return tmp.resolve(UUID.randomUUID() + ".part");
+  }
+
+  public Path original(String sha256) {
+    return root.resolve("originals").resolve(sha256.substring(0, 2)).resolve(sha256);
+  }
+
+  public Path imageDir(String sha256) {
+    return root.resolve("images").resolve(sha256.substring(0, 2)).resolve(sha256);
+  }
+
+  public Path image(String sha256, String file) {
+    return imageDir(sha256).resolve(file);
+  }
+
+  /** Blocking: moves a received temp file to its content address; if it is already there, drops the temp. */
+  public void commitOriginal(Path received, String sha256) throws IOException {
+    moveIntoPlace(received, original(sha256));
+  }
+
+  /** Blocking: writes bytes to a temp file and moves it into place. */
+  public void writeImage(String sha256, String file, byte[] bytes) throws IOException {
+    Path part = newTempFile();
+    Files.write(part, bytes);
+    moveIntoPlace(part, image(sha256, file));
+  }
+
+  /** Blocking: moves a finished temp file into place as one of the served variants. */
+  public void commitImage(Path part, String sha256, String file) throws IOException {
+    moveIntoPlace(part, image(sha256, file));
+  }
+
+  /** Blocking: removes everything stored for this upload. */
+  public void deleteAll(String sha256) {
+    deleteQuietly(original(sha256));
+    Path dir = imageDir(sha256);
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        files.forEach(MediaStorage::deleteQuietly);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      deleteQuietly(dir);
+    }
+  }
+
+  private static void moveIntoPlace(Path from, Path to) throws IOException {
+    Files.createDirectories(to.getParent());
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileAlreadyExistsException e) {
+      Files.deleteIfExists(from);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("media folder must be on one filesystem (tmp/ and images/ alike)", e);
+    }
+  }
+
+  public static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException ignored) {
+      // Nothing to do: a leftover temp file is swept on the next start.
+    }
+  }
+
+  private static Instant lastModified(Path p) {
+    try {
+      return Files.getLastModifiedTime(p).toInstant();
+    } catch (IOException e) {
+      return Instant.now();
+    }
+  }
+}

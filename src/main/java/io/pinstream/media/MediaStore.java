@@ -1,0 +1,100 @@
+package io.pinstream.media;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Media rows, which double as the durable thumbnail job queue (status 'processing' + a lease). */
+public final class MediaStore {
+  private static final String SELECT = "SELECT " + Media.COLUMNS + " FROM media m ";
+  private final Pool pool;
+
+  public MediaStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<Media> get(long id) {
+    return pool.preparedQuery(SELECT + "WHERE m.id = $1").execute(Tuple.of(id)).map(MediaStore::first);
+  }
+
+  public Future<Media> bySha(String sha256) {
+    return pool.preparedQuery(SELECT + "WHERE m.sha256 = $1").execute(Tuple.of(sha256)).map(MediaStore::first);
+  }
+
+  /**
+   * Records an accepted upload (and so its thumbnail job). When the same bytes were stored
+   * meanwhile by someone else, returns that row instead: one upload, one media.
+   */
+  /** The row for an upload, and whether this call created it. */
+  public record Stored(Media media, boolean created) {
+  }
+
+  public Future<Stored> insertOrGet(String sha256, ImageInfo info, long bytes, long uploadedBy, int leaseSeconds) {
+    // Inserted already claimed: this node renders it right away; others step in only if the lease runs out.
+    return pool.preparedQuery("""
+            INSERT INTO media AS m (sha256, format, bytes, width, height, uploaded_by, claimed_until, attempts)
+            VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), 1)
+            ON CONFLICT (sha256) DO NOTHING
+            RETURNING""" + " " + Media.COLUMNS)
+        .execute(Tuple.of(sha256, info.format().name().toLowerCase(), bytes, info.displayWidth(), info.displayHeight(),
+            uploadedBy, leaseSeconds))
+        .compose(rows -> rows.size() > 0
+            ? Future.succeededFuture(new Stored(first(rows), true))
+            : bySha(sha256).map(existing -> new Stored(existing, false)));
+  }
+
+  /** Takes the job for {@code leaseSeconds}; null when it is done, gone, or another worker holds it. */
+  public Future<Media> claim(long id, int leaseSeconds) {
+    return pool.preparedQuery("""
+            UPDATE media m SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+             WHERE id = $1 AND status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())
+            RETURNING""" + " " + Media.COLUMNS)
+        .execute(Tuple.of(id, leaseSeconds))
+        .map(MediaStore::first);
+  }
+
+  /** Re-renders of a ready media (a variant file went missing) need no claim: the files are the same. */
+  public Future<Media> markReady(long id, JsonObject images, String dominantColor) {
+    return pool.preparedQuery("""
+            UPDATE media m SET status = 'ready', images = $2, dominant_color = $3, claimed_until = NULL,
+                   ready_at = coalesce(ready_at, now())
+             WHERE id = $1
+            RETURNING""" + " " + Media.COLUMNS)
+        .execute(Tuple.of(id, images, dominantColor))
+        .map(MediaStore::first);
+  }
+
+  public Future<Void> markFailed(long id, String code) {
+    return pool.preparedQuery("UPDATE media SET status = 'failed', failure_code = $2, claimed_until = NULL WHERE id = $1")
+        .execute(Tuple.of(id, code)).mapEmpty();
+  }
+
+  /** Removes a media nobody has seen yet (its upload was answered with the rejection). */
+  public Future<Void> deleteUnused(long id) {
+    return pool.preparedQuery("DELETE FROM media m WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM pins WHERE media_id = $1)")
+        .execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /** Jobs nobody holds: left by a crash, by a full queue, or by a node that died mid-render. */
+  public Future<List<Long>> abandonedJobs(int limit) {
+    return pool.preparedQuery("""
+            SELECT id FROM media WHERE status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())
+             ORDER BY id LIMIT $1""")
+        .execute(Tuple.of(limit))
+        .map(rows -> {
+          List<Long> ids = new ArrayList<>();
+          rows.forEach(r -> ids.add(r.getLong(0)));
+          return ids;
+        });
+  }
+
+  private static Media first(RowSet<Row> rows) {
+    return rows.size() == 0 ? null : Media.from(rows.iterator().next());
+  }
+}

@@ -1,0 +1,142 @@
+package io.pinstream.pins;
+
+import io.pinstream.accounts.Auth;
+import io.pinstream.accounts.UserRef;
+import io.pinstream.accounts.UserStore;
+import io.pinstream.boards.BoardStore;
+import io.pinstream.http.Ids;
+import io.pinstream.http.JsonInput;
+import io.pinstream.http.Paging;
+import io.pinstream.http.Problems;
+import io.pinstream.http.Responses;
+import io.pinstream.media.Media;
+import io.pinstream.media.MediaStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+
+/** Pins: create, read, delete, save (repin), and the newest-first lists of a board and of a user. */
+public final class PinsApi {
+  private final PinStore pins;
+  private final BoardStore boards;
+  private final UserStore users;
+  private final MediaStore media;
+  private final Auth auth;
+  private final String imageBaseUrl;
+
+  public PinsApi(PinStore pins, BoardStore boards, UserStore users, MediaStore media, Auth auth, String imageBaseUrl) {
+    this.pins = pins;
+    this.boards = boards;
+    this.users = users;
+    this.media = media;
+    this.auth = auth;
+    this.imageBaseUrl = imageBaseUrl;
+  }
+
+  public void mount(Router router) {
+    router.post("/api/v1/pins").handler(auth.required()).handler(this::create);
+    router.get("/api/v1/pins/:id").handler(this::get);
+    router.delete("/api/v1/pins/:id").handler(auth.required()).handler(this::delete);
+    router.post("/api/v1/pins/:id/save").handler(auth.required()).handler(this::save);
+    router.get("/api/v1/boards/:id/pins").handler(this::boardPins);
+    router.get("/api/v1/users/:username/pins").handler(this::userPins);
+  }
+
+  private void create(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    JsonInput in = JsonInput.of(ctx);
+    Long boardId = in.requiredId("board_id");
+    Long mediaId = in.requiredId("media_id");
+    String title = in.optionalString("title", 0, 100);
+    String description = in.optionalString("description", 0, 800);
+    String altText = in.optionalString("alt_text", 0, 500);
+    String link = httpLink(in, in.optionalString("link", 1, 2048));
+    if (in.has("product")) {
+      in.error("product", "product pins need a merchant, and no merchant accepts them on this server yet");
+    }
+    in.validate();
+    Future<JsonObject> created = boards.owned(boardId, me.id())
+        .compose(board -> media.get(mediaId))
+        .compose(found -> {
+          if (found == null || Media.FAILED.equals(found.status())) {
+            return Future.failedFuture(Problems.invalid("media_id", found == null
+                ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
+          }
+          return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null));
+        })
+        .map(pin -> created(ctx, pin));
+    Responses.reply(ctx, 201, created);
+  }
+
+  private void get(RoutingContext ctx) {
+    Responses.reply(ctx, 200, pins.get(Ids.pathId(ctx, "id", "pin")).map(pin -> pin.toJson(imageBaseUrl)));
+  }
+
+  private void delete(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx, "id", "pin");
+    Responses.replyEmpty(ctx, pins.get(id).compose(pin -> pin.owner().id() != me.id()
+        ? Future.failedFuture(Problems.forbidden("not_pin_owner", "Only the pin's owner can delete it"))
+        : pins.delete(id)));
+  }
+
+  /** A save copies the pin into one of the caller's boards, pointing back at it. */
+  private void save(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx, "id", "pin");
+    JsonInput in = JsonInput.of(ctx);
+    Long boardId = in.requiredId("board_id");
+    in.validate();
+    Future<JsonObject> saved = pins.get(id)
+        .compose(original -> boards.owned(boardId, me.id())
+            .compose(board -> pins.create(new PinStore.NewPin(boardId, me.id(), original.media().id(),
+                original.title(), original.description(), original.link(), original.altText(), original.id()))))
+        .map(pin -> created(ctx, pin));
+    Responses.reply(ctx, 201, saved);
+  }
+
+  private void boardPins(RoutingContext ctx) {
+    Paging paging = Paging.of(ctx);
+    Long before = paging.afterId();
+    long boardId = Ids.pathId(ctx, "id", "board");
+    Responses.reply(ctx, 200, boards.get(boardId)
+        .compose(board -> pins.byBoard(boardId, before, paging.pageSize() + 1))
+        .map(rows -> paging.page(rows, p -> p.toJson(imageBaseUrl), p -> String.valueOf(p.id()))));
+  }
+
+  private void userPins(RoutingContext ctx) {
+    Paging paging = Paging.of(ctx);
+    Long before = paging.afterId();
+    Responses.reply(ctx, 200, users.byUsername(ctx.pathParam("username"))
+        .compose(user -> pins.byOwner(user.id(), before, paging.pageSize() + 1))
+        .map(rows -> paging.page(rows, p -> p.toJson(imageBaseUrl), p -> String.valueOf(p.id()))));
+  }
+
+  private JsonObject created(RoutingContext ctx, Pin pin) {
+    ctx.response().putHeader("Location", "/api/v1/pins/" + pin.id());
+    return pin.toJson(imageBaseUrl);
+  }
+
+  /** Links are followed by browsers from our pages: only absolute http(s) URLs with a host. */
+  static String httpLink(JsonInput in, String link) {
+    if (link == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(link);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+        return link;
+      }
+    } catch (URISyntaxException ignored) {
+      // reported below
+    }
+    in.error("link", "must be an absolute http or https URL");
+    return null;
+  }
+}
