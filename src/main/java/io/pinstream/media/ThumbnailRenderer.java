@@ -51,6 +51,13 @@ public final class ThumbnailRenderer {
 
     private static final int DECODE_WIDTH = 2 * 736;
 
+    /**
+     * TwelveMonkeys' pure-Java VP8 decoder keeps the whole frame as per-macroblock objects (tens of bytes per
+     * pixel, no decode-time subsampling of that state): a 16.8 MP WebP needs more than 384 MB of heap, while
+     * 4.2 MP fits in 128 MB. Larger lossy WebPs are refused rather than risking the worker's heap.
+     */
+    public static final long MAX_WEBP_PIXELS = 2048L * 2048;
+
     /** One rendered size. {@code width}/{@code height} are the upright (displayed) dimensions. */
     public record Thumbnail(int targetWidth, int width, int height, byte[] jpeg) {
         /** Writes to a temp file next to {@code dest}, then moves it into place atomically. */
@@ -89,6 +96,9 @@ public final class ThumbnailRenderer {
     }
 
     public Rendition render(Path source, ImageInfo info) throws IOException {
+        if (info.format() == ImageFormat.WEBP && info.pixels() > MAX_WEBP_PIXELS) {
+            throw ImageRejectedException.tooLarge("WebP images are limited to " + MAX_WEBP_PIXELS + " pixels");
+        }
         int subsampling = Math.max(1, info.displayWidth() / DECODE_WIDTH);
         BufferedImage decoded = decode(source, info, subsampling);
         BufferedImage rgb = toOpaqueSrgb(decoded);
