@@ -28,7 +28,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
       response.reset();
       return;
     }
-    if (problem.status() >= 500) {
+    if (problem.status() == 500) {
       log.error("{} {} failed [request {}]", ctx.request().method(), ctx.request().path(), RequestIds.of(ctx),
           ctx.failure());
     }

@@ -25,6 +25,9 @@ public final class HttpVerticle extends VerticleBase {
         .setHost(http.host())
         .setPort(http.port())
         .setCompressionSupported(true)
+        // No h2c upgrade: an upgraded request's body arrives already read, which would defeat
+        // streaming uploads to disk. Plain-text HTTP is HTTP/1.1; HTTP/2 belongs behind TLS at the edge.
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120)
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16 * 1024));

@@ -48,7 +48,11 @@ public final class MediaApi {
 
   /** Mount before any body handler: the upload route reads its own body. */
   public void mount(Router router) {
-    router.post("/api/v1/media").handler(auth.required()).handler(this::upload);
+    // Paused until the receiver is ready: the body must not flow (and be lost) during the async auth lookup.
+    router.post("/api/v1/media").handler(ctx -> {
+      ctx.request().pause();
+      ctx.next();
+    }).handler(auth.required()).handler(this::upload);
     router.get("/api/v1/media/:id").handler(this::get);
   }
 

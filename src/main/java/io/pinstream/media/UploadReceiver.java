@@ -34,6 +34,8 @@ final class UploadReceiver {
   private final MessageDigest digest;
   private AsyncFile file;
   private boolean sawFilePart;
+  private boolean partEnded;
+  private boolean requestEnded;
   private long bytes;
 
   private UploadReceiver(Vertx vertx, HttpServerRequest request, Path target, long maxBytes) {
@@ -57,7 +59,10 @@ final class UploadReceiver {
     request.setExpectMultipart(true);
     request.uploadHandler(this::onPart);
     request.exceptionHandler(this::fail);
-    request.endHandler(v -> finish());
+    request.endHandler(v -> {
+      requestEnded = true;
+      finish();
+    });
     request.resume();
     return result.future();
   }
@@ -85,6 +90,10 @@ final class UploadReceiver {
             }
           });
           upload.exceptionHandler(this::fail);
+          upload.endHandler(v -> {
+            partEnded = true;
+            finish();
+          });
           upload.resume();
         });
   }
@@ -106,8 +115,9 @@ final class UploadReceiver {
     return true;
   }
 
+  /** Called at the end of the request and of the file part; acts once both are over. */
   private void finish() {
-    if (result.future().isComplete()) {
+    if (result.future().isComplete() || !requestEnded || (sawFilePart && !partEnded)) {
       return;
     }
     if (!sawFilePart || file == null) {

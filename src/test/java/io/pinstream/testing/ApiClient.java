@@ -97,6 +97,24 @@ public final class ApiClient {
     }
   }
 
+  /** POSTs one file as multipart/form-data, in a part named {@code partName}. */
+  public Reply upload(String token, String partName, String filename, String contentType, byte[] bytes) {
+    String boundary = "----pinstream" + System.nanoTime();
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    String head = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + partName + "\"; filename=\""
+        + filename + "\"\r\nContent-Type: " + contentType + "\r\n\r\n";
+    body.writeBytes(head.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    body.writeBytes(bytes);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return send(request("/api/v1/media", token)
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+  }
+
+  public Reply upload(String token, byte[] bytes) {
+    return upload(token, "file", "photo.jpg", "image/jpeg", bytes);
+  }
+
   // ---- shortcuts for the common set-up steps ----
 
   /** Signs up and logs in; returns the session token. */

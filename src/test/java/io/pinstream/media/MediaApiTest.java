@@ -1,0 +1,279 @@
+package io.pinstream.media;
+
+import io.pinstream.testing.ApiClient;
+import io.pinstream.testing.TestApp;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Uploads, thumbnails and CDN image URLs")
+class MediaApiTest {
+  private static final long MAX_BYTES = 3_000_000;
+
+  @RegisterExtension
+  static TestApp app = new TestApp(json -> json.getJsonObject("media")
+      .put("max_upload_bytes", MAX_BYTES)
+      .put("max_pixels", 40_000_000));
+
+  private static String token;
+
+  @BeforeAll
+  static void signIn() {
+    token = app.api().signUpAndLogIn("uploader");
+  }
+
+  private static ApiClient api() {
+    return app.api();
+  }
+
+  /** A 1600x1000 stored JPEG that displays as 1000x1600 (EXIF orientation 6), with a comment and GPS in EXIF. */
+  private static byte[] rotatedPhotoWithSecrets() throws Exception {
+    return TestImages.insertAfterSoi(TestImages.jpeg(TestImages.redOverBlue(1600, 1000), false),
+        TestImages.exifApp1(6), TestImages.comment("SECRET-COMMENT"));
+  }
+
+  private static BufferedImage decode(byte[] bytes) throws Exception {
+    return ImageIO.read(new ByteArrayInputStream(bytes));
+  }
+
+  @Test
+  @DisplayName("a photo is stored, thumbnailed upright at 236/474/736 with no metadata, and served")
+  void uploadAndServe() throws Exception {
+    var reply = api().upload(token, rotatedPhotoWithSecrets());
+    assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+    JsonObject media = reply.json();
+    assertThat(media.getString("status")).isEqualTo("ready");
+    assertThat(media.getString("content_type")).isEqualTo("image/jpeg");
+    assertThat(media.getInteger("width")).isEqualTo(1000);
+    assertThat(media.getInteger("height")).isEqualTo(1600);
+    assertThat(media.getString("dominant_color")).matches("#[0-9a-f]{6}");
+    JsonObject images = media.getJsonObject("images");
+    assertThat(images.fieldNames()).containsExactlyInAnyOrder("236x", "474x", "736x", "orig");
+
+    for (String size : List.of("236x", "474x", "736x")) {
+      JsonObject image = images.getJsonObject(size);
+      int width = Integer.parseInt(size.replace("x", ""));
+      assertThat(image.getInteger("width")).isEqualTo(width);
+      assertThat(image.getInteger("height")).isEqualTo(Math.round(width * 1.6f));
+      var file = api().get(image.getString("url"));
+      assertThat(file.status()).isEqualTo(200);
+      assertThat(file.header("Content-Type")).isEqualTo("image/jpeg");
+      BufferedImage pixels = decode(file.bytes());
+      assertThat(pixels.getWidth()).isEqualTo(width);
+      assertThat(pixels.getHeight()).isEqualTo(image.getInteger("height"));
+      // Orientation 6 turns the red top half to the right: upright means red on the right.
+      int right = pixels.getRGB(pixels.getWidth() - 3, pixels.getHeight() / 2);
+      int left = pixels.getRGB(2, pixels.getHeight() / 2);
+      assertThat((right >> 16) & 0xFF).isGreaterThan(200);
+      assertThat(left & 0xFF).isGreaterThan(200);
+      assertThat(TestImages.jpegMarkers(file.bytes())).doesNotContain(0xE1, 0xFE, 0xE2);
+    }
+    var orig = api().get(images.getJsonObject("orig").getString("url"));
+    assertThat(orig.status()).isEqualTo(200);
+    String origText = new String(orig.bytes(), StandardCharsets.ISO_8859_1);
+    assertThat(origText).doesNotContain("SECRET-COMMENT").doesNotContain("GPSSECRET").doesNotContain("SpyCam");
+    assertThat(images.getJsonObject("orig").getInteger("width")).isEqualTo(1000);
+
+    var again = api().get("/api/v1/media/" + media.getString("id"));
+    assertThat(again.json()).isEqualTo(media);
+  }
+
+  @Test
+  @DisplayName("the same bytes uploaded twice are stored once")
+  void dedupe() throws Exception {
+    byte[] photo = TestImages.jpeg(TestImages.noise(300, 200, 7), false);
+    var first = api().upload(token, photo);
+    var second = api().upload(app.api().signUpAndLogIn("second_uploader"), photo);
+    assertThat(first.status()).isEqualTo(201);
+    assertThat(second.status()).isEqualTo(201);
+    assertThat(second.json().getString("id")).isEqualTo(first.json().getString("id"));
+    String sha = first.json().getJsonObject("images").getJsonObject("236x").getString("url").split("/")[2];
+    long rows = app.app().services().pg().preparedQuery("SELECT count(*) FROM media WHERE sha256 = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(sha)).await().iterator().next().getLong(0);
+    assertThat(rows).isEqualTo(1);
+    // Never upscaled: a 300 px wide photo gives 300 px for the 474 and 736 sizes.
+    assertThat(first.json().getJsonObject("images").getJsonObject("736x").getInteger("width")).isEqualTo(300);
+    assertThat(first.json().getJsonObject("images").getJsonObject("236x").getInteger("width")).isEqualTo(236);
+  }
+
+  @Test
+  @DisplayName("hostile and broken files get their exact status and code, leave nothing behind, and the server stays up")
+  void hostileFiles() throws Exception {
+    byte[] small = TestImages.jpeg(TestImages.noise(64, 40, 3), false);
+    byte[] photo = TestImages.jpeg(TestImages.noise(800, 600, 5), false);
+    byte[] svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert(1)\"><script>alert(2)</script></svg>"
+        .getBytes(StandardCharsets.UTF_8);
+    Map<String, Object[]> cases = new java.util.LinkedHashMap<>();
+    cases.put("empty", new Object[]{new byte[0], 400});
+    cases.put("html named .jpg", new Object[]{"<html><script>alert(1)</script></html>".getBytes(StandardCharsets.UTF_8), 415, "unsupported_media_type"});
+    cases.put("svg", new Object[]{svg, 415, "unsupported_media_type"});
+    cases.put("png header claiming 100000x100000", new Object[]{TestImages.pngHeader(100_000, 100_000), 422, "image_too_large"});
+    cases.put("jpeg SOF patched to 65000x65000", new Object[]{TestImages.patchSof(small, 65000, 65000), 422, "image_too_large"});
+    cases.put("png magic then garbage", new Object[]{pngGarbage(), 422, "image_corrupt"});
+    cases.put("truncated jpeg", new Object[]{java.util.Arrays.copyOf(photo, photo.length * 4 / 10), 422, "image_corrupt"});
+
+    long mediaBefore = countMedia();
+    for (var entry : cases.entrySet()) {
+      Object[] expected = entry.getValue();
+      var reply = api().upload(token, "file", "photo.jpg", "image/jpeg", (byte[]) expected[0]);
+      assertThat(reply.status()).as(entry.getKey() + ": " + reply.body()).isEqualTo((int) expected[1]);
+      assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+      if (expected.length > 2) {
+        assertThat(reply.json().getString("code")).as(entry.getKey()).isEqualTo(expected[2]);
+      }
+      assertThat(reply.body()).doesNotContain("<script>");
+    }
+    assertThat(countMedia()).isEqualTo(mediaBefore);
+    assertThat(filesUnder("tmp")).isEmpty();
+    assertThat(api().get("/health").status()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("an upload over the byte limit is 413 file_too_large, before and while reading")
+  void tooLarge() throws Exception {
+    byte[] big = new byte[(int) MAX_BYTES + 100_000];
+    System.arraycopy(TestImages.jpeg(TestImages.noise(64, 40, 1), false), 0, big, 0, 100);
+    var declared = api().upload(token, big);
+    assertThat(declared.status()).isEqualTo(413);
+    assertThat(declared.json().getString("code")).isEqualTo("file_too_large");
+
+    // Chunked, so no Content-Length warns us: the limit is enforced while streaming.
+    var streamed = api().send(api().request("/api/v1/media", token)
+        .header("Content-Type", "multipart/form-data; boundary=xyz")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
+            new ByteArrayInputStream("--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n".getBytes()),
+            new ByteArrayInputStream(big)))));
+    assertThat(streamed.status()).isEqualTo(413);
+    assertThat(filesUnder("tmp")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("non-multipart bodies are 415 and a form without a file part is 400")
+  void wrongForms() {
+    var json = api().post("/api/v1/media", new JsonObject().put("file", "x"), token);
+    assertThat(json.status()).isEqualTo(415);
+    var noFile = api().upload(token, "other", "a.jpg", "image/jpeg", new byte[]{1, 2, 3});
+    assertThat(noFile.status()).isEqualTo(400);
+    assertThat(noFile.json().getString("code")).isEqualTo("file_missing");
+    assertThat(api().upload(null, new byte[]{1}).status()).isEqualTo(401);
+    assertThat(api().get("/api/v1/media/123456").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("a full thumbnail queue answers 503 with Retry-After at once")
+  void queueFull() throws Exception {
+    ThumbnailQueue queue = app.app().services().thumbnails();
+    List<Boolean> taken = new ArrayList<>();
+    while (queue.tryReserve()) {
+      taken.add(true);
+    }
+    try {
+      var reply = api().upload(token, TestImages.jpeg(TestImages.noise(100, 100, 11), false));
+      assertThat(reply.status()).isEqualTo(503);
+      assertThat(reply.header("Retry-After")).isNotNull();
+      assertThat(reply.json().getString("code")).isEqualTo("thumbnail_queue_full");
+    } finally {
+      taken.forEach(t -> queue.release());
+    }
+    assertThat(api().upload(token, TestImages.jpeg(TestImages.noise(100, 100, 11), false)).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("image URLs are immutable, with strong ETag, 304, byte ranges, HEAD and 404s")
+  void cdnHeaders() throws Exception {
+    JsonObject media = api().upload(token, TestImages.jpeg(TestImages.noise(500, 400, 21), false)).json();
+    String url = media.getJsonObject("images").getJsonObject("474x").getString("url");
+    var full = api().get(url);
+    assertThat(full.header("Cache-Control")).isEqualTo("public, max-age=31536000, immutable");
+    assertThat(full.header("X-Content-Type-Options")).isEqualTo("nosniff");
+    assertThat(full.header("Accept-Ranges")).isEqualTo("bytes");
+    String etag = full.header("ETag");
+    assertThat(etag).startsWith("\"").endsWith("\"");
+
+    var notModified = api().send("GET", url, Map.of("If-None-Match", etag), null);
+    assertThat(notModified.status()).isEqualTo(304);
+    assertThat(notModified.bytes()).isEmpty();
+
+    var range = api().send("GET", url, Map.of("Range", "bytes=10-109"), null);
+    assertThat(range.status()).isEqualTo(206);
+    assertThat(range.header("Content-Range")).isEqualTo("bytes 10-109/" + full.bytes().length);
+    assertThat(range.bytes()).isEqualTo(java.util.Arrays.copyOfRange(full.bytes(), 10, 110));
+    var suffix = api().send("GET", url, Map.of("Range", "bytes=-20"), null);
+    assertThat(suffix.bytes()).isEqualTo(java.util.Arrays.copyOfRange(full.bytes(), full.bytes().length - 20, full.bytes().length));
+    var impossible = api().send("GET", url, Map.of("Range", "bytes=99999999-"), null);
+    assertThat(impossible.status()).isEqualTo(416);
+    assertThat(impossible.header("Content-Range")).isEqualTo("bytes */" + full.bytes().length);
+
+    var head = api().send("HEAD", url, Map.of(), null);
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Length")).isEqualTo(String.valueOf(full.bytes().length));
+    assertThat(head.header("ETag")).isEqualTo(etag);
+
+    String key = url.split("/")[2];
+    assertThat(api().get("/i/" + "0".repeat(64) + "/236x.jpg").status()).isEqualTo(404);
+    assertThat(api().get("/i/" + key + "/999x.jpg").status()).isEqualTo(404);
+    assertThat(api().get("/i/" + key + "/orig.png").status()).isEqualTo(404);
+    assertThat(api().get("/i/..%2F..%2Foriginals/236x.jpg").status()).isEqualTo(404);
+    assertThat(api().get("/i/" + key + "/..%2F..%2F..%2Foriginals").status()).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("a missing variant is made again on demand, once, however many ask at the same time")
+  void variantOnDemand() throws Exception {
+    JsonObject media = api().upload(token, TestImages.jpeg(TestImages.noise(900, 700, 31), false)).json();
+    String url = media.getJsonObject("images").getJsonObject("236x").getString("url");
+    String key = url.split("/")[2];
+    Path file = app.app().services().mediaStorage().image(key, "236x.jpg");
+    byte[] before = Files.readAllBytes(file);
+    Files.delete(file);
+    double rendersBefore = renders();
+
+    List<CompletableFuture<ApiClient.Reply>> calls = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      calls.add(CompletableFuture.supplyAsync(() -> api().get(url)));
+    }
+    for (var call : calls) {
+      assertThat(call.join().status()).isEqualTo(200);
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(before);
+    assertThat(renders() - rendersBefore).isBetween(1.0, 2.0);
+  }
+
+  private static double renders() {
+    return app.app().services().metrics().get("pinstream.thumbnail.duration").timer().count();
+  }
+
+  private static long countMedia() {
+    return app.app().services().pg().query("SELECT count(*) FROM media").execute().await().iterator().next().getLong(0);
+  }
+
+  private static List<Path> filesUnder(String folder) throws Exception {
+    try (Stream<Path> files = Files.walk(app.config().media().dir().resolve(folder))) {
+      return files.filter(Files::isRegularFile).toList();
+    }
+  }
+
+  private static byte[] pngGarbage() {
+    byte[] bytes = new byte[4000];
+    new java.util.Random(1).nextBytes(bytes);
+    byte[] magic = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    System.arraycopy(magic, 0, bytes, 0, magic.length);
+    return bytes;
+  }
+}
