@@ -134,6 +134,23 @@ public final class ApiClient {
     return session.json().getString("token");
   }
 
+  /** Uploads a fresh photo and returns the media id. */
+  public String uploadPhoto(String token) {
+    Reply media = upload(token, TestPhotos.jpeg(640, 480));
+    if (media.status() != 201 && media.status() != 202) {
+      throw new IllegalStateException("upload failed: " + media);
+    }
+    return media.json().getString("id");
+  }
+
+  public JsonObject createPin(String token, String boardId, String mediaId, String title) {
+    Reply pin = post("/api/v1/pins", new JsonObject().put("board_id", boardId).put("media_id", mediaId).put("title", title), token);
+    if (pin.status() != 201) {
+      throw new IllegalStateException("pin creation failed: " + pin);
+    }
+    return pin.json();
+  }
+
   public String createBoard(String token, String name) {
     Reply board = post("/api/v1/boards", new JsonObject().put("name", name), token);
     if (board.status() != 201) {
