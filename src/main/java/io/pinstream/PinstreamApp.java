@@ -8,6 +8,12 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pinstream.accounts.PasswordHasher;
 import io.pinstream.config.Config;
 import io.pinstream.config.ConfigException;
+import io.pinstream.feed.FanOut;
+import io.pinstream.feed.FeedQueries;
+import io.pinstream.feed.FeedService;
+import io.pinstream.feed.FeedStore;
+import io.pinstream.feed.PinHydrator;
+import io.pinstream.feed.Trending;
 import io.pinstream.http.HttpVerticle;
 import io.pinstream.infra.Database;
 import io.pinstream.infra.RedisClients;
@@ -98,8 +104,15 @@ public final class PinstreamApp {
           Config.Media media = config.media();
           ThumbnailQueue thumbnails = new ThumbnailQueue(vertx, new MediaStore(pool), media.workers(), media.queueSize(),
               media.jobLeaseSeconds(), registry);
-          Services services = new Services(config, pool, api, new RedisKeys(config.redis().keyPrefix()), registry,
-              passwords, new MediaStorage(media.dir()), thumbnails);
+          RedisKeys keys = new RedisKeys(config.redis().keyPrefix());
+          FeedStore feedStore = new FeedStore(redis, keys);
+          FeedQueries feedQueries = new FeedQueries(pool);
+          PinHydrator hydrator = new PinHydrator(redis, keys, pool, media.publicBaseUrl(), config.feed().pinCacheTtlSeconds());
+          Trending trending = new Trending(vertx, redis, keys, pool, feedStore, config.feed());
+          FanOut fanOut = new FanOut(vertx, pool, feedStore, feedQueries, trending, hydrator, config.feed(), registry);
+          FeedService feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, config.feed());
+          Services services = new Services(config, pool, redis, api, keys, registry, passwords,
+              new MediaStorage(media.dir()), thumbnails, feeds, fanOut);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
@@ -124,6 +137,7 @@ public final class PinstreamApp {
       .compose(workers -> {
         app.deployments.add(workers);
         services.thumbnails().startSweeping();
+        services.fanOut().startSweeping();
         return vertx.deployVerticle(() -> {
           HttpVerticle verticle = new HttpVerticle(services);
           verticles.add(verticle);
@@ -150,6 +164,7 @@ public final class PinstreamApp {
   /** Graceful: stop accepting, let in-flight requests finish, then close the pools. */
   public Future<Void> stop() {
     services.thumbnails().stopSweeping();
+    services.fanOut().stopSweeping();
     Future<Void> undeployed = Future.succeededFuture();
     // HTTP first (newest deployment), so in-flight uploads can still reach the thumbnail workers.
     List<String> newestFirst = new java.util.ArrayList<>(deployments);

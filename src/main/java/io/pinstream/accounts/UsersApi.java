@@ -21,16 +21,6 @@ public final class UsersApi {
     Future<Void> userFollowed(long followerId, long followeeId);
 
     Future<Void> userUnfollowed(long followerId, long followeeId);
-
-    FollowListener NONE = new FollowListener() {
-      public Future<Void> userFollowed(long followerId, long followeeId) {
-        return Future.succeededFuture();
-      }
-
-      public Future<Void> userUnfollowed(long followerId, long followeeId) {
-        return Future.succeededFuture();
-      }
-    };
   }
 
   public UsersApi(UserStore users, Auth auth, FollowListener followListener) {

@@ -17,11 +17,20 @@ public final class BoardsApi {
   private final BoardStore boards;
   private final UserStore users;
   private final Auth auth;
+  private final FollowListener followListener;
 
-  public BoardsApi(BoardStore boards, UserStore users, Auth auth) {
+  /** Told after a board follow or unfollow changed something (home feeds merge or drop the board's pins). */
+  public interface FollowListener {
+    Future<Void> boardFollowed(long userId, long boardId);
+
+    Future<Void> boardUnfollowed(long userId, long boardId);
+  }
+
+  public BoardsApi(BoardStore boards, UserStore users, Auth auth, FollowListener followListener) {
     this.boards = boards;
     this.users = users;
     this.auth = auth;
+    this.followListener = followListener;
   }
 
   public void mount(Router api) {
@@ -57,14 +66,15 @@ public final class BoardsApi {
     long id = Ids.pathId(ctx, "id", "board");
     Future<Void> done = boards.get(id).compose(board -> board.owner().id() == me.id()
         ? Future.failedFuture(Problems.unprocessable("cannot_follow_own_board", "You cannot follow your own board"))
-        : boards.follow(me.id(), id));
+        : boards.follow(me.id(), id).compose(v -> followListener.boardFollowed(me.id(), id)));
     Responses.replyEmpty(ctx, done);
   }
 
   private void unfollow(RoutingContext ctx) {
     UserRef me = Auth.user(ctx);
     long id = Ids.pathId(ctx, "id", "board");
-    Responses.replyEmpty(ctx, boards.get(id).compose(board -> boards.unfollow(me.id(), id)));
+    Responses.replyEmpty(ctx, boards.get(id).compose(board -> boards.unfollow(me.id(), id))
+        .compose(v -> followListener.boardUnfollowed(me.id(), id)));
   }
 
   private void byOwner(RoutingContext ctx) {

@@ -6,7 +6,7 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /** The whole configuration, validated once at start so a wrong setting fails fast with one line. */
-public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, RateLimits rateLimits) {
+public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth auth, RateLimits rateLimits) {
 
   public record Http(String host, int port, int instances, int jsonBodyLimit, int shutdownGraceSeconds,
                      boolean trustForwardedFor) {
@@ -25,6 +25,16 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, Rate
    */
   public record Media(Path dir, long maxUploadBytes, long maxPixels, int workers, int queueSize, int syncWaitMs,
                       int jobLeaseSeconds, String publicBaseUrl) {
+  }
+
+  /**
+   * @param homeCap              most pins a hot home feed (and board/user feed) keeps in Redis; older ones come from PostgreSQL
+   * @param celebrityThreshold   users and boards with at least this many followers are not fanned out; merged at read time
+   * @param trendingDecaySeconds trending score: log10(engagement) + created_at / this; engagement counts 10x per this many seconds of age
+   * @param outboxLeaseSeconds   after this, an unfinished fan-out (crashed node) is taken over
+   */
+  public record Feed(int homeCap, int celebrityThreshold, int pinCacheTtlSeconds, int trendingSize,
+                     int trendingDecaySeconds, int outboxLeaseSeconds) {
   }
 
   public record Auth(int bcryptCost, int sessionTtlDays) {
@@ -54,13 +64,19 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, Rate
         r.integer("media", "sync_wait_ms", 0, 60_000),
         r.integer("media", "job_lease_seconds", 1, 3600),
         r.optionalString("media", "public_base_url"));
+    Feed feed = new Feed(r.integer("feed", "home_cap", 10, 100_000),
+        r.integer("feed", "celebrity_threshold", 1, Integer.MAX_VALUE),
+        r.integer("feed", "pin_cache_ttl_seconds", 1, 86_400),
+        r.integer("feed", "trending_size", 10, 100_000),
+        r.integer("feed", "trending_decay_seconds", 60, 10_000_000),
+        r.integer("feed", "outbox_lease_seconds", 1, 3600));
     Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650));
     RateLimits limits = new RateLimits(
         r.integer("rate_limits", "signups_per_ip_per_hour", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "signups_per_username_per_hour", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "logins_per_ip_per_15min", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "failed_logins_per_username_per_15min", 1, Integer.MAX_VALUE));
-    return new Config(http, pg, redis, media, auth, limits);
+    return new Config(http, pg, redis, media, feed, auth, limits);
   }
 
   /** Reads typed settings and names the environment variable in every complaint. */

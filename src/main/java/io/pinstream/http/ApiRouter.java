@@ -8,6 +8,7 @@ import io.pinstream.accounts.UserStore;
 import io.pinstream.accounts.UsersApi;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.boards.BoardsApi;
+import io.pinstream.feed.FeedsApi;
 import io.pinstream.media.ImageServer;
 import io.pinstream.media.MediaApi;
 import io.pinstream.media.MediaStore;
@@ -53,9 +54,10 @@ public final class ApiRouter {
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
     new OpenApiDocument().mount(api);
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
-    new UsersApi(users, auth, UsersApi.FollowListener.NONE).mount(api);
-    new BoardsApi(boards, users, auth).mount(api);
-    new PinsApi(new PinStore(services.pg()), boards, users, media, auth, imageBaseUrl).mount(api);
+    new UsersApi(users, auth, services.feeds()).mount(api);
+    new BoardsApi(boards, users, auth, services.feeds()).mount(api);
+    new PinsApi(new PinStore(services.pg()), boards, media, auth, imageBaseUrl, services.feeds()).mount(api);
+    new FeedsApi(services.feeds(), boards, users, auth).mount(api);
 
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);

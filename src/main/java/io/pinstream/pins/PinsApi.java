@@ -2,11 +2,9 @@ package io.pinstream.pins;
 
 import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserRef;
-import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.http.Ids;
 import io.pinstream.http.JsonInput;
-import io.pinstream.http.Paging;
 import io.pinstream.http.Problems;
 import io.pinstream.http.Responses;
 import io.pinstream.media.Media;
@@ -24,18 +22,33 @@ import java.util.Locale;
 public final class PinsApi {
   private final PinStore pins;
   private final BoardStore boards;
-  private final UserStore users;
   private final MediaStore media;
   private final Auth auth;
   private final String imageBaseUrl;
+  private final PinListener listener;
 
-  public PinsApi(PinStore pins, BoardStore boards, UserStore users, MediaStore media, Auth auth, String imageBaseUrl) {
+  /**
+   * Told after a pin was created, saved or deleted (the change is committed, with its fan-out job):
+   * feeds deliver it. The request waits for it briefly so the author reads their own write; if it
+   * is slow or fails, the job is still recorded and the sweep finishes it.
+   */
+  public interface PinListener {
+    Future<Void> pinCreated(long pinId);
+
+    Future<Void> pinDeleted(long pinId);
+
+    /** The saved pin's counts changed. */
+    Future<Void> pinSaved(long originalPinId);
+  }
+
+  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, Auth auth, String imageBaseUrl,
+                 PinListener listener) {
     this.pins = pins;
     this.boards = boards;
-    this.users = users;
     this.media = media;
     this.auth = auth;
     this.imageBaseUrl = imageBaseUrl;
+    this.listener = listener;
   }
 
   public void mount(Router router) {
@@ -43,8 +56,6 @@ public final class PinsApi {
     router.get("/api/v1/pins/:id").handler(this::get);
     router.delete("/api/v1/pins/:id").handler(auth.required()).handler(this::delete);
     router.post("/api/v1/pins/:id/save").handler(auth.required()).handler(this::save);
-    router.get("/api/v1/boards/:id/pins").handler(this::boardPins);
-    router.get("/api/v1/users/:username/pins").handler(this::userPins);
   }
 
   private void create(RoutingContext ctx) {
@@ -69,6 +80,7 @@ public final class PinsApi {
           }
           return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null));
         })
+        .compose(pin -> settle(listener.pinCreated(pin.id())).map(pin))
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, created);
   }
@@ -82,7 +94,7 @@ public final class PinsApi {
     long id = Ids.pathId(ctx, "id", "pin");
     Responses.replyEmpty(ctx, pins.get(id).compose(pin -> pin.owner().id() != me.id()
         ? Future.failedFuture(Problems.forbidden("not_pin_owner", "Only the pin's owner can delete it"))
-        : pins.delete(id)));
+        : pins.delete(id).compose(deleted -> settle(listener.pinDeleted(id)))));
   }
 
   /** A save copies the pin into one of the caller's boards, pointing back at it. */
@@ -96,25 +108,14 @@ public final class PinsApi {
         .compose(original -> boards.owned(boardId, me.id())
             .compose(board -> pins.create(new PinStore.NewPin(boardId, me.id(), original.media().id(),
                 original.title(), original.description(), original.link(), original.altText(), original.id()))))
+        .compose(pin -> settle(listener.pinCreated(pin.id()).compose(v -> listener.pinSaved(id))).map(pin))
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, saved);
   }
 
-  private void boardPins(RoutingContext ctx) {
-    Paging paging = Paging.of(ctx);
-    Long before = paging.afterId();
-    long boardId = Ids.pathId(ctx, "id", "board");
-    Responses.reply(ctx, 200, boards.get(boardId)
-        .compose(board -> pins.byBoard(boardId, before, paging.pageSize() + 1))
-        .map(rows -> paging.page(rows, p -> p.toJson(imageBaseUrl), p -> String.valueOf(p.id()))));
-  }
-
-  private void userPins(RoutingContext ctx) {
-    Paging paging = Paging.of(ctx);
-    Long before = paging.afterId();
-    Responses.reply(ctx, 200, users.byUsername(ctx.pathParam("username"))
-        .compose(user -> pins.byOwner(user.id(), before, paging.pageSize() + 1))
-        .map(rows -> paging.page(rows, p -> p.toJson(imageBaseUrl), p -> String.valueOf(p.id()))));
+  /** Waits up to a few seconds for feed delivery; its failure is not the request's (the outbox retries). */
+  private static Future<Void> settle(Future<Void> delivery) {
+    return delivery.timeout(3, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
   }
 
   private JsonObject created(RoutingContext ctx, Pin pin) {

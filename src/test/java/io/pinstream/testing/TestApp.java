@@ -111,6 +111,11 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
+  /** What FLUSHDB does to this application: every key it owns is gone (other runs' keys are left alone). */
+  public void flushRedis() throws Exception {
+    deleteRedisKeys();
+  }
+
   private void deleteRedisKeys() throws Exception {
     Vertx cleanup = Vertx.vertx();
     try {

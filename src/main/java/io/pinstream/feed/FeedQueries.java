@@ -1,0 +1,131 @@
+package io.pinstream.feed;
+
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** PostgreSQL, the truth behind every feed: what each feed holds, and who a pin fans out to. */
+public final class FeedQueries {
+  /**
+   * A home feed: the user's own pins, the pins of people they follow and of boards they follow.
+   * Three index-friendly branches (each newest first, limited) instead of one OR that the planner
+   * cannot serve from an index.
+   */
+  private static final String HOME = """
+      SELECT id FROM (
+        (SELECT id FROM pins WHERE owner_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3)
+        UNION
+        (SELECT p.id FROM follows f CROSS JOIN LATERAL (
+           SELECT id FROM pins WHERE owner_id = f.followee_id AND deleted_at IS NULL AND id < $2
+            ORDER BY id DESC LIMIT $3) p
+          WHERE f.follower_id = $1)
+        UNION
+        (SELECT p.id FROM board_follows bf CROSS JOIN LATERAL (
+           SELECT id FROM pins WHERE board_id = bf.board_id AND deleted_at IS NULL AND id < $2
+            ORDER BY id DESC LIMIT $3) p
+          WHERE bf.user_id = $1)
+      ) home ORDER BY id DESC LIMIT $3""";
+
+  private final Pool pool;
+
+  public FeedQueries(Pool pool) {
+    this.pool = pool;
+  }
+
+  public Future<List<Long>> home(long userId, Long before, int limit) {
+    return ids(HOME, Tuple.of(userId, before == null ? Long.MAX_VALUE : before, limit));
+  }
+
+  public Future<List<Long>> board(long boardId, Long before, int limit) {
+    return ids("SELECT id FROM pins WHERE board_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3",
+        Tuple.of(boardId, before == null ? Long.MAX_VALUE : before, limit));
+  }
+
+  public Future<List<Long>> user(long userId, Long before, int limit) {
+    return ids("SELECT id FROM pins WHERE owner_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3",
+        Tuple.of(userId, before == null ? Long.MAX_VALUE : before, limit));
+  }
+
+  /** Where a pin lives, and whether its author and board are too big to fan out to. */
+  public record PinTarget(long pinId, long ownerId, long boardId, boolean ownerIsCelebrity, boolean boardIsCelebrity,
+                          boolean deleted) {
+  }
+
+  public Future<PinTarget> target(long pinId, int celebrityThreshold) {
+    return pool.preparedQuery("""
+            SELECT p.id, p.owner_id, p.board_id, u.follower_count >= $2 AS owner_celebrity,
+                   b.follower_count >= $2 AS board_celebrity, p.deleted_at IS NOT NULL AS deleted
+              FROM pins p JOIN users u ON u.id = p.owner_id JOIN boards b ON b.id = p.board_id
+             WHERE p.id = $1""")
+        .execute(Tuple.of(pinId, celebrityThreshold))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return new PinTarget(r.getLong("id"), r.getLong("owner_id"), r.getLong("board_id"),
+              r.getBoolean("owner_celebrity"), r.getBoolean("board_celebrity"), r.getBoolean("deleted"));
+        });
+  }
+
+  /** Whose home feeds a pin goes to: its author, the author's followers, the board's followers (celebrities skipped). */
+  public Future<List<Long>> audience(PinTarget pin) {
+    return ids("""
+            SELECT $1::bigint
+            UNION SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
+            UNION SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""",
+        Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity(), pin.boardIsCelebrity()));
+  }
+
+  /** The feeds a home read merges at read time: followed users and boards above the threshold. */
+  public record Celebrities(List<Long> users, List<Long> boards) {
+  }
+
+  public Future<Celebrities> followedCelebrities(long userId, int threshold) {
+    return pool.preparedQuery("""
+            SELECT 'user' AS kind, u.id FROM follows f JOIN users u ON u.id = f.followee_id
+             WHERE f.follower_id = $1 AND u.follower_count >= $2
+            UNION ALL
+            SELECT 'board', b.id FROM board_follows bf JOIN boards b ON b.id = bf.board_id
+             WHERE bf.user_id = $1 AND b.follower_count >= $2""")
+        .execute(Tuple.of(userId, threshold))
+        .map(rows -> {
+          List<Long> users = new ArrayList<>();
+          List<Long> boards = new ArrayList<>();
+          rows.forEach(r -> ("user".equals(r.getString("kind")) ? users : boards).add(r.getLong("id")));
+          return new Celebrities(users, boards);
+        });
+  }
+
+  /** Pins a follower must lose on unfollowing a user: that user's pins not on a board the follower still follows. */
+  public Future<List<Long>> pinsLeavingOnUnfollowUser(long followerId, long followeeId, int limit) {
+    return ids("""
+            SELECT id FROM pins WHERE owner_id = $2 AND deleted_at IS NULL
+               AND board_id NOT IN (SELECT board_id FROM board_follows WHERE user_id = $1)
+             ORDER BY id DESC LIMIT $3""", Tuple.of(followerId, followeeId, limit));
+  }
+
+  /** Pins a follower must lose on unfollowing a board: unless they are its owner or follow the owner. */
+  public Future<List<Long>> pinsLeavingOnUnfollowBoard(long followerId, long boardId, int limit) {
+    return ids("""
+            SELECT p.id FROM pins p
+             WHERE p.board_id = $2 AND p.deleted_at IS NULL AND p.owner_id <> $1
+               AND NOT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = p.owner_id)
+             ORDER BY p.id DESC LIMIT $3""", Tuple.of(followerId, boardId, limit));
+  }
+
+  private Future<List<Long>> ids(String sql, Tuple args) {
+    return pool.preparedQuery(sql).execute(args).map(FeedQueries::longs);
+  }
+
+  static List<Long> longs(RowSet<Row> rows) {
+    List<Long> out = new ArrayList<>(rows.size());
+    rows.forEach(r -> out.add(r.getLong(0)));
+    return out;
+  }
+}

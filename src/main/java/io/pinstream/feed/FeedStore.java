@@ -1,0 +1,272 @@
+package io.pinstream.feed;
+
+import io.pinstream.infra.RedisKeys;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Hot feeds: Redis sorted sets of pin ids, scored by the id itself (ids are below 2^53, so scores
+ * are exact and a score is a cursor). Each feed holds a sentinel member {@code _floor} whose score
+ * says down to where the set is exact: every pin of the feed with an id above the floor is in the
+ * set; below it, PostgreSQL has the rest. A set without the sentinel is not built (Redis lost it,
+ * or nobody read it yet) and is ignored: fan-out skips it and reads go to PostgreSQL until it is
+ * rebuilt. While a rebuild runs, {@code _building} marks the set: fan-out already lands in it,
+ * reads still skip it, so no pin that commits during the rebuild can be missed.
+ */
+public final class FeedStore {
+  static final String FLOOR = "_floor";
+
+  /**
+   * ARGV: cap, min floor, then score/member pairs. Adds members above the floor; trims to cap,
+   * raising the floor. The min floor says the added members are complete only down to there (a
+   * followed user's newest pins, say): the set can then be exact only down to there too.
+   */
+  private static final String ADD = """
+      local floor = redis.call('ZSCORE', KEYS[1], '_floor')
+      if not floor then return 0 end
+      floor = tonumber(floor)
+      local minFloor = tonumber(ARGV[2])
+      if minFloor > floor then
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], 0, minFloor)
+        floor = minFloor
+        redis.call('ZADD', KEYS[1], floor, '_floor')
+      end
+      for i = 3, #ARGV, 2 do
+        if tonumber(ARGV[i]) > floor then redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+      end
+      if redis.call('ZSCORE', KEYS[1], '_building') then return 1 end
+      local cap = tonumber(ARGV[1])
+      local n = redis.call('ZCARD', KEYS[1]) - 1
+      if n > cap then
+        local cut = redis.call('ZRANGE', KEYS[1], n - cap, n - cap, 'WITHSCORES')
+        redis.call('ZREMRANGEBYRANK', KEYS[1], 1, n - cap)
+        redis.call('ZADD', KEYS[1], cut[2], '_floor')
+      end
+      return 1
+      """;
+
+  /** ARGV: members to remove. Harmless on unbuilt sets. */
+  private static final String REMOVE = """
+      for i = 1, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+      return 1
+      """;
+
+  /** ARGV: exclusive max ("(id" or "+inf"), limit. Returns {floor, ids...} newest first, or nil when not built. */
+  private static final String READ = """
+      local floor = redis.call('ZSCORE', KEYS[1], '_floor')
+      if not floor or redis.call('ZSCORE', KEYS[1], '_building') then return false end
+      local items = redis.call('ZRANGE', KEYS[1], ARGV[1], '(' .. floor, 'BYSCORE', 'REV', 'LIMIT', 0, tonumber(ARGV[2]))
+      table.insert(items, 1, floor)
+      return items
+      """;
+
+  /** Marks a rebuild as started: from now on fan-out lands in the set (floor 0 until the rebuild sets it). */
+  private static final String BEGIN_BUILD = """
+      if not redis.call('ZSCORE', KEYS[1], '_floor') then redis.call('ZADD', KEYS[1], 0, '_floor') end
+      redis.call('ZADD', KEYS[1], -1, '_building')
+      return 1
+      """;
+
+  /**
+   * ARGV: cap, floor, then the ids PostgreSQL gave (newest first, at most cap). Merges them with
+   * what fan-out added meanwhile, sets the floor, trims to cap, and clears the building mark.
+   */
+  private static final String FINISH_BUILD = """
+      local cap = tonumber(ARGV[1])
+      local floor = tonumber(ARGV[2])
+      for i = 3, #ARGV do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i]) end
+      redis.call('ZREM', KEYS[1], '_building', '_floor')
+      redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', floor)
+      local n = redis.call('ZCARD', KEYS[1])
+      if n > cap then
+        local cut = redis.call('ZRANGE', KEYS[1], n - cap - 1, n - cap - 1, 'WITHSCORES')
+        redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - cap - 1)
+        floor = math.max(floor, tonumber(cut[2]))
+      end
+      redis.call('ZADD', KEYS[1], floor, '_floor')
+      return 1
+      """;
+
+  private final Redis redis;
+  private final RedisKeys keys;
+  private final Scripts scripts = new Scripts();
+
+  public FeedStore(Redis redis, RedisKeys keys) {
+    this.redis = redis;
+    this.keys = keys;
+  }
+
+  public String home(long userId) {
+    return keys.key("feed", "home", userId);
+  }
+
+  public String board(long boardId) {
+    return keys.key("feed", "board", boardId);
+  }
+
+  public String user(long userId) {
+    return keys.key("feed", "user", userId);
+  }
+
+  /** What one feed holds below a cursor: null when the feed is not built. */
+  public record Window(long floor, List<Long> ids) {
+  }
+
+  /** Adds a pin to many feeds in one pipelined round trip (built feeds only; each trimmed to cap). */
+  public Future<Void> add(List<String> feeds, long pinId, int cap) {
+    List<Request> requests = new ArrayList<>(feeds.size());
+    String id = Long.toString(pinId);
+    for (String feed : feeds) {
+      requests.add(scripts.call(ADD, feed, Integer.toString(cap), "0", id, id));
+    }
+    return batch(requests).mapEmpty();
+  }
+
+  /**
+   * Adds a followed user's or board's newest pins (newest first, as PostgreSQL gave them with
+   * {@code LIMIT cap}) to one feed. When there were cap of them, older ones exist that were not
+   * added, so the feed stays exact only down to the oldest one added.
+   */
+  public Future<Void> addAll(String feed, List<Long> pinIds, int cap) {
+    if (pinIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    long minFloor = pinIds.size() < cap ? 0 : pinIds.get(pinIds.size() - 1) - 1;
+    List<String> args = new ArrayList<>();
+    args.add(Integer.toString(cap));
+    args.add(Long.toString(minFloor));
+    for (long id : pinIds) {
+      args.add(Long.toString(id));
+      args.add(Long.toString(id));
+    }
+    return batch(List.of(scripts.call(ADD, feed, args.toArray(String[]::new)))).mapEmpty();
+  }
+
+  public Future<Void> remove(List<String> feeds, List<Long> pinIds) {
+    if (feeds.isEmpty() || pinIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] members = pinIds.stream().map(String::valueOf).toArray(String[]::new);
+    List<Request> requests = new ArrayList<>(feeds.size());
+    for (String feed : feeds) {
+      requests.add(scripts.call(REMOVE, feed, members));
+    }
+    return batch(requests).mapEmpty();
+  }
+
+  /** Reads up to {@code limit} ids below {@code before} (null: from the newest) from each feed, in one round trip. */
+  public Future<List<Window>> read(List<String> feeds, Long before, int limit) {
+    String max = before == null ? "+inf" : "(" + before;
+    List<Request> requests = new ArrayList<>(feeds.size());
+    for (String feed : feeds) {
+      requests.add(scripts.call(READ, feed, max, Integer.toString(limit)));
+    }
+    return batch(requests).map(replies -> {
+      List<Window> windows = new ArrayList<>(replies.size());
+      for (Response reply : replies) {
+        if (reply == null) {
+          windows.add(null);
+          continue;
+        }
+        List<Long> ids = new ArrayList<>(reply.size() - 1);
+        for (int i = 1; i < reply.size(); i++) {
+          ids.add(reply.get(i).toLong());
+        }
+        windows.add(new Window((long) Double.parseDouble(reply.get(0).toString()), ids));
+      }
+      return windows;
+    });
+  }
+
+  public Future<Void> beginBuild(String feed) {
+    return batch(List.of(scripts.call(BEGIN_BUILD, feed))).mapEmpty();
+  }
+
+  /** @param ids the newest pins of the feed from PostgreSQL, newest first, at most {@code cap} */
+  public Future<Void> finishBuild(String feed, List<Long> ids, int cap) {
+    // Fewer than cap means PostgreSQL has nothing older: exact all the way down.
+    long floor = ids.size() < cap ? 0 : ids.get(ids.size() - 1) - 1;
+    List<String> args = new ArrayList<>(ids.size() + 2);
+    args.add(Integer.toString(cap));
+    args.add(Long.toString(floor));
+    ids.forEach(id -> args.add(Long.toString(id)));
+    return batch(List.of(scripts.call(FINISH_BUILD, feed, args.toArray(String[]::new)))).mapEmpty();
+  }
+
+  /** A short Redis lock, so a lost feed is rebuilt by one request, not by every concurrent one. */
+  public Future<Boolean> tryLock(String name, int seconds) {
+    return redis.send(Request.cmd(Command.SET).arg(keys.key("lock", name)).arg("1").arg("NX").arg("EX").arg(seconds))
+        .map(reply -> reply != null);
+  }
+
+  public Future<Void> unlock(String name) {
+    return redis.send(Request.cmd(Command.DEL).arg(keys.key("lock", name))).mapEmpty();
+  }
+
+  /**
+   * Sends the requests as one pipeline. Scripts go by SHA; when Redis does not know them (it was
+   * restarted or flushed of scripts), they are loaded and the pipeline is sent again.
+   */
+  Future<List<Response>> batch(List<Request> requests) {
+    if (requests.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return redis.batch(requests).recover(e -> {
+      if (String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
+        return scripts.loadAll(redis).compose(v -> redis.batch(requests));
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  /** Lua scripts by SHA-1, as EVALSHA wants them. */
+  static final class Scripts {
+    private final java.util.Map<String, String> shaBySource = new java.util.concurrent.ConcurrentHashMap<>();
+
+    Request call(String source, String key, String... args) {
+      Request request = Request.cmd(Command.EVALSHA).arg(sha(source)).arg(1).arg(key);
+      for (String arg : args) {
+        request.arg(arg);
+      }
+      return request;
+    }
+
+    String sha(String source) {
+      return shaBySource.computeIfAbsent(source, s -> {
+        try {
+          return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    }
+
+    Future<Void> loadAll(Redis redis) {
+      List<Request> loads = new ArrayList<>();
+      for (String source : List.of(ADD, REMOVE, READ, BEGIN_BUILD, FINISH_BUILD)) {
+        sha(source);
+        loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
+      }
+      for (String source : shaBySource.keySet()) {
+        loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
+      }
+      return redis.batch(loads).mapEmpty();
+    }
+
+    void register(String source) {
+      sha(source);
+    }
+  }
+
+  Scripts scripts() {
+    return scripts;
+  }
+}

@@ -1,0 +1,179 @@
+package io.pinstream.feed;
+
+import io.pinstream.config.Config;
+import io.pinstream.infra.RedisKeys;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Trending pins: {@code score = log10(1 + 2 x saves + clicks) + age_origin_seconds / decay}.
+ *
+ * <p>Why this form (Reddit's "hot"): ordering by it is the same as ordering by
+ * {@code engagement x 10^(created_at / decay)}, i.e. engagement decayed exponentially with age
+ * (with the default decay of 45000 s, a pin needs 10x the engagement of one 12.5 hours younger,
+ * a half-life of about 3.8 hours). Because every pin decays at the same rate, a score never needs
+ * recomputing as time passes: only when the pin is saved or clicked. A save counts twice a click
+ * (it puts the pin in front of the saver's followers). The top {@code trending_size} live in a
+ * Redis sorted set; PostgreSQL computes the same formula to rebuild it.
+ *
+ * <p>Paging: the first page takes a snapshot of the ranking (ZRANGESTORE, kept 15 minutes) and the
+ * bookmark points into it, so scores moving while someone scrolls never repeat or skip a pin.
+ */
+public final class Trending {
+  /** 2025-01-01T00:00:00Z, the origin of ids, keeps the time term small. */
+  private static final long ORIGIN_EPOCH_SECONDS = 1_735_689_600L;
+  private static final int SNAPSHOT_SECONDS = 900;
+  private static final String SCORE_SQL =
+      "log(1 + 2 * save_count + click_count) + (extract(epoch FROM created_at) - 1735689600) / $1::float8";
+
+  private final io.vertx.core.Vertx vertx;
+  private final Redis redis;
+  private final RedisKeys keys;
+  private final Pool pool;
+  private final FeedStore store;
+  private final Config.Feed config;
+  private final SecureRandom random = new SecureRandom();
+
+  public Trending(io.vertx.core.Vertx vertx, Redis redis, RedisKeys keys, Pool pool, FeedStore store, Config.Feed config) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.keys = keys;
+    this.pool = pool;
+    this.store = store;
+    this.config = config;
+  }
+
+  String key() {
+    return keys.key("trending");
+  }
+
+  private String builtKey() {
+    return keys.key("trending", "built");
+  }
+
+  /** Recomputes the scores of these pins from their counts in PostgreSQL and updates the ranking. */
+  public Future<Void> rescore(List<Long> pinIds) {
+    if (pinIds.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("SELECT id, " + SCORE_SQL + " AS score FROM pins WHERE id = ANY($2) AND deleted_at IS NULL")
+        .execute(Tuple.tuple().addDouble((double) config.trendingDecaySeconds()).addArrayOfLong(pinIds.toArray(Long[]::new)))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture();
+          }
+          Request zadd = Request.cmd(Command.ZADD).arg(key());
+          for (Row row : rows) {
+            zadd.arg(row.getDouble("score")).arg(row.getLong("id"));
+          }
+          return redis.batch(List.of(zadd,
+                  Request.cmd(Command.ZREMRANGEBYRANK).arg(key()).arg(0).arg(-config.trendingSize() - 1)))
+              .mapEmpty();
+        });
+  }
+
+  public Future<Void> remove(long pinId) {
+    return redis.send(Request.cmd(Command.ZREM).arg(key()).arg(pinId)).mapEmpty();
+  }
+
+  /**
+   * A page of trending pin ids. {@code cursor} is null for the first page, else "snapshot:offset".
+   * Returns the ids (up to limit + 1, to tell whether more follow) and the snapshot name.
+   */
+  public Future<Page> page(String cursor, int limit) {
+    if (cursor == null) {
+      byte[] name = new byte[8];
+      random.nextBytes(name);
+      String snapshot = HexFormat.of().formatHex(name);
+      return ensureBuilt().compose(v -> redis.batch(List.of(
+              Request.cmd(Command.ZRANGESTORE).arg(snapshotKey(snapshot)).arg(key()).arg(0).arg(-1).arg("REV"),
+              Request.cmd(Command.EXPIRE).arg(snapshotKey(snapshot)).arg(SNAPSHOT_SECONDS))))
+          .compose(v -> slice(snapshot, 0, limit));
+    }
+    int colon = cursor.indexOf(':');
+    String snapshot = colon > 0 ? cursor.substring(0, colon) : "";
+    int offset;
+    try {
+      offset = Integer.parseInt(cursor.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      offset = -1;
+    }
+    if (!snapshot.matches("[0-9a-f]{16}") || offset < 0) {
+      return Future.failedFuture(io.pinstream.http.Problems.badRequest("invalid_bookmark",
+          "The bookmark is not one this server gave out"));
+    }
+    return slice(snapshot, offset, limit);
+  }
+
+  public record Page(List<Long> ids, String snapshot, int offset) {
+  }
+
+  private Future<Page> slice(String snapshot, int offset, int limit) {
+    // The snapshot is stored highest score first, so ranks ascend in trending order.
+    return redis.send(Request.cmd(Command.ZRANGE).arg(snapshotKey(snapshot)).arg(offset).arg(offset + limit).arg("REV"))
+        .map(reply -> {
+          List<Long> ids = new ArrayList<>();
+          if (reply != null) {
+            for (Response r : reply) {
+              ids.add(r.toLong());
+            }
+          }
+          return new Page(ids, snapshot, offset);
+        });
+  }
+
+  private String snapshotKey(String snapshot) {
+    return keys.key("trending", "snapshot", snapshot);
+  }
+
+  /** After Redis lost the ranking: rebuilt once (a lock), from PostgreSQL, with the same formula. */
+  Future<Void> ensureBuilt() {
+    return redis.send(Request.cmd(Command.EXISTS).arg(builtKey())).compose(exists -> {
+      if (exists.toInteger() == 1) {
+        return Future.succeededFuture();
+      }
+      return store.tryLock("trending", 30).compose(locked -> locked ? rebuild() : waitForBuild(20));
+    });
+  }
+
+  private Future<Void> rebuild() {
+    return pool.preparedQuery("SELECT id, " + SCORE_SQL + " AS score FROM pins WHERE deleted_at IS NULL"
+            + " ORDER BY score DESC, id DESC LIMIT $2")
+        .execute(Tuple.of((double) config.trendingDecaySeconds(), config.trendingSize()))
+        .compose(rows -> {
+          List<Request> requests = new ArrayList<>();
+          if (rows.size() > 0) {
+            Request zadd = Request.cmd(Command.ZADD).arg(key());
+            rows.forEach(row -> zadd.arg(row.getDouble("score")).arg(row.getLong("id")));
+            requests.add(zadd);
+          }
+          requests.add(Request.cmd(Command.SET).arg(builtKey()).arg("1"));
+          return redis.batch(requests);
+        })
+        .eventually(() -> store.unlock("trending"))
+        .mapEmpty();
+  }
+
+  /** Another request is rebuilding: wait for it briefly rather than rebuilding again. */
+  private Future<Void> waitForBuild(int attemptsLeft) {
+    return redis.send(Request.cmd(Command.EXISTS).arg(builtKey())).compose(exists -> {
+      if (exists.toInteger() == 1 || attemptsLeft == 0) {
+        return Future.succeededFuture();
+      }
+      io.vertx.core.Promise<Void> later = io.vertx.core.Promise.promise();
+      vertx.setTimer(50, t -> waitForBuild(attemptsLeft - 1).onComplete(later));
+      return later.future();
+    });
+  }
+}
