@@ -3,14 +3,7 @@ package io.pinstream.bench;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.pinstream.PinstreamApp;
-import io.pinstream.config.Config;
-import io.pinstream.config.ConfigLoader;
-import io.pinstream.infra.Database;
 import io.pinstream.testing.ApiClient;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
@@ -21,7 +14,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -59,22 +51,8 @@ public final class UploadBenchmark {
     counter.setContext(checker.getLoggerContext());
     counter.start();
     checker.addAppender(counter);
-    ((Logger) LoggerFactory.getLogger("access")).setLevel(ch.qos.logback.classic.Level.OFF);
-
-    JsonObject json = ConfigLoader.defaults();
-    String db = "pinstream_bench_" + System.currentTimeMillis();
-    json.getJsonObject("pg").put("uri", "postgresql://postgres@127.0.0.1:5432/" + db);
-    json.getJsonObject("redis").put("key_prefix", "bench:" + db + ":");
-    json.getJsonObject("http").put("port", 0).put("host", "127.0.0.1");
-    json.getJsonObject("media").put("dir", Files.createTempDirectory("pinstream-bench").toString())
-        .put("queue_size", uploads).put("sync_wait_ms", 0);
-    json.getJsonObject("auth").put("bcrypt_cost", 4);
-    Config config = Config.from(json);
-    PrometheusMeterRegistry registry = PinstreamApp.newRegistry();
-    Vertx vertx = PinstreamApp.createVertx(registry);
-    PinstreamApp app = PinstreamApp.start(vertx, config, registry).await(60, TimeUnit.SECONDS);
-    try {
-      ApiClient api = new ApiClient("http://127.0.0.1:" + app.port());
+    try (BenchApp bench = new BenchApp(json -> json.getJsonObject("media").put("queue_size", uploads).put("sync_wait_ms", 0))) {
+      ApiClient api = bench.api;
       String token = api.signUpAndLogIn("bench");
       var pool = Executors.newFixedThreadPool(uploads);
       long allStart = System.nanoTime();
@@ -91,12 +69,8 @@ public final class UploadBenchmark {
       System.out.printf("uploads: %d concurrent, %d distinct source photos, %.1f MB in total%n", uploads, photos.size(),
           photos.stream().mapToLong(p -> p.length).sum() * (uploads / (double) photos.size()) / 1e6);
       System.out.printf("upload -> ready: p50 %.2f s, p99 %.2f s, max %.2f s; all ready after %.2f s (%.1f uploads/s)%n",
-          pct(seconds, 50), pct(seconds, 99), seconds.get(seconds.size() - 1), wall, uploads / wall);
+          BenchApp.percentile(seconds, 50), BenchApp.percentile(seconds, 99), seconds.get(seconds.size() - 1), wall, uploads / wall);
       System.out.printf("blocked-thread warnings: %d%n", blocked.get());
-    } finally {
-      app.stop().await(30, TimeUnit.SECONDS);
-      vertx.close().await(30, TimeUnit.SECONDS);
-      Database.dropDatabase(config.pg());
     }
   }
 
@@ -129,10 +103,5 @@ public final class UploadBenchmark {
       copy[photo.length + i] = (byte) (n >> (i * 4));
     }
     return copy;
-  }
-
-  private static double pct(List<Double> sorted, int p) {
-    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
   }
 }

@@ -1,0 +1,167 @@
+package io.pinstream.bench;
+
+import io.pinstream.testing.ApiClient;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Feed figures, each next to a ceiling measured in the same run:
+ * <ol>
+ *   <li>fan-out of one pin to 10,000 followers' home feeds, against redis-benchmark's pipelined ZADD rate;</li>
+ *   <li>home feed reads (page_size=25, fully hydrated) with wrk, against GET /health on the same server;</li>
+ *   <li>after every key of the app is deleted (what FLUSHDB does to it): time to the first page, and
+ *       whether every page equals the page before.</li>
+ * </ol>
+ * <pre>
+ * mvn -q test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.FeedBenchmark
+ * </pre>
+ */
+public final class FeedBenchmark {
+  private static final int FOLLOWERS = Integer.getInteger("followers", 10_000);
+  private static final int ROUNDS = Integer.getInteger("rounds", 5);
+
+  public static void main(String[] args) throws Exception {
+    try (BenchApp bench = new BenchApp(json -> json.getJsonObject("feed").put("celebrity_threshold", 1_000_000))) {
+      fanOut(bench);
+      reads(bench);
+      redisLoss(bench);
+    }
+    System.exit(0);
+  }
+
+  private static void fanOut(BenchApp bench) throws Exception {
+    ApiClient api = bench.api;
+    String author = api.signUpAndLogIn("famous");
+    String board = api.createBoard(author, "Everything");
+    String media = api.uploadPhoto(author);
+    long authorId = Long.parseLong(api.get("/api/v1/users/famous").json().getString("id"));
+    var pg = bench.app.services().pg();
+    // 10,000 followers straight in SQL (signing them up one by one would measure bcrypt, not feeds).
+    pg.preparedQuery("""
+            WITH u AS (INSERT INTO users (username, display_name, password_hash)
+                       SELECT 'follower_' || g, 'Follower ' || g, 'x' FROM generate_series(1, $1) g RETURNING id)
+            INSERT INTO follows (follower_id, followee_id) SELECT id, $2 FROM u""")
+        .execute(Tuple.of(FOLLOWERS, authorId)).await();
+    pg.preparedQuery("UPDATE users SET follower_count = $1 WHERE id = $2").execute(Tuple.of(FOLLOWERS, authorId)).await();
+    List<String> homes = new ArrayList<>();
+    pg.preparedQuery("SELECT follower_id FROM follows WHERE followee_id = $1").execute(Tuple.of(authorId)).await()
+        .forEach(r -> homes.add(bench.config.redis().keyPrefix() + "feed:home:" + r.getLong(0)));
+    // Active users: their home feeds are built (empty, exact from the start).
+    List<Request> build = new ArrayList<>();
+    homes.forEach(h -> build.add(Request.cmd(Command.ZADD).arg(h).arg(0).arg("_floor")));
+    bench.app.services().redisClient().batch(build).await();
+
+    List<Double> seconds = new ArrayList<>();
+    for (int round = 0; round < ROUNDS; round++) {
+      long start = System.nanoTime();
+      String pin = api.createPin(author, board, media, "round " + round).getString("id");
+      waitUntilEverywhere(bench, homes, pin);
+      seconds.add((System.nanoTime() - start) / 1e9);
+    }
+    double fanOutSeconds = BenchApp.median(seconds);
+    double fanOutRate = FOLLOWERS / fanOutSeconds;
+
+    // The ceiling: the same Redis adding members to 10,000 sorted sets, 64 commands per pipeline.
+    String raw = BenchApp.run("redis-benchmark", "-q", "-n", "500000", "-P", "64", "-r", Integer.toString(FOLLOWERS),
+        "ZADD", "pinstream-bench-raw:__rand_int__", "__rand_int__", "__rand_int__");
+    BenchApp.run("sh", "-c", "redis-cli --scan --pattern 'pinstream-bench-raw:*' | xargs -r -n 500 redis-cli del >/dev/null");
+    double rawRate = Double.parseDouble(raw.replaceAll("(?s).*?([0-9.]+) requests per second.*", "$1"));
+    System.out.printf("fan-out to %d home feeds: median %.3f s over %d pins (%.0f feeds/s; request to all feeds, incl. the PostgreSQL insert)%n",
+        FOLLOWERS, fanOutSeconds, ROUNDS, fanOutRate);
+    System.out.printf("redis-benchmark pipelined ZADD (-P 64): %.0f/s -> fan-out at %.2f of the raw rate%n", rawRate,
+        fanOutRate / rawRate);
+  }
+
+  private static void waitUntilEverywhere(BenchApp bench, List<String> homes, String pin) throws Exception {
+    for (int attempt = 0; attempt < 200; attempt++) {
+      List<Request> checks = new ArrayList<>(homes.size());
+      homes.forEach(h -> checks.add(Request.cmd(Command.ZSCORE).arg(h).arg(pin)));
+      List<Response> replies = bench.app.services().redisClient().batch(checks).await();
+      if (replies.stream().allMatch(r -> r != null)) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    throw new IllegalStateException("pin " + pin + " did not reach every home feed");
+  }
+
+  private static void reads(BenchApp bench) throws Exception {
+    ApiClient api = bench.api;
+    String reader = api.signUpAndLogIn("reader");
+    String media = api.uploadPhoto(reader);
+    for (int a = 0; a < 5; a++) {
+      String author = api.signUpAndLogIn("author_" + a);
+      String board = api.createBoard(author, "Board");
+      api.put("/api/v1/users/author_" + a + "/follow", reader);
+      for (int p = 0; p < 20; p++) {
+        api.createPin(author, board, media, "pin " + p);
+      }
+    }
+    api.get("/api/v1/feeds/home?page_size=25", reader); // builds the hot feed and warms the pin cache
+    List<Double> feedRps = new ArrayList<>();
+    List<Double> feedP99 = new ArrayList<>();
+    List<Double> trivialRps = new ArrayList<>();
+    List<Double> trivialP99 = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      var feed = BenchApp.wrk(bench.url("/api/v1/feeds/home?page_size=25"), 32, 10, "Authorization: Bearer " + reader);
+      var trivial = BenchApp.wrk(bench.url("/health"), 32, 10);
+      if (feed.errors() > 0) {
+        throw new IllegalStateException("feed reads failed: " + feed);
+      }
+      feedRps.add(feed.requestsPerSecond());
+      feedP99.add(feed.p99Ms());
+      trivialRps.add(trivial.requestsPerSecond());
+      trivialP99.add(trivial.p99Ms());
+    }
+    System.out.printf("home feed (page_size=25, hydrated): median %.0f req/s, p99 %.1f ms%n", BenchApp.median(feedRps),
+        BenchApp.median(feedP99));
+    System.out.printf("GET /health (same server, same run): median %.0f req/s, p99 %.1f ms -> feed at %.2f of trivial%n",
+        BenchApp.median(trivialRps), BenchApp.median(trivialP99), BenchApp.median(feedRps) / BenchApp.median(trivialRps));
+  }
+
+  private static void redisLoss(BenchApp bench) throws Exception {
+    ApiClient api = bench.api;
+    String token = api.logIn("reader", "correct horse");
+    List<List<String>> before = pages(api, token);
+    var redis = bench.app.services().redis();
+    String cursor = "0";
+    do {
+      var reply = redis.scan(List.of(cursor, "MATCH", bench.config.redis().keyPrefix() + "*", "COUNT", "1000")).await();
+      cursor = reply.get(0).toString();
+      List<String> keys = new ArrayList<>();
+      reply.get(1).forEach(k -> keys.add(k.toString()));
+      if (!keys.isEmpty()) {
+        redis.del(keys).await();
+      }
+    } while (!"0".equals(cursor));
+    redis.script(List.of("FLUSH")).await();
+    long start = System.nanoTime();
+    var first = api.get("/api/v1/feeds/home?page_size=25", token);
+    double firstMs = (System.nanoTime() - start) / 1e6;
+    List<List<String>> after = pages(api, token);
+    TimeUnit.MILLISECONDS.sleep(200);
+    List<List<String>> rebuilt = pages(api, token);
+    System.out.printf("after deleting every key (FLUSHDB): first page in %.1f ms (status %d); %d pages identical to before: %s;"
+        + " after the rebuild: %s%n", firstMs, first.status(), before.size(), after.equals(before), rebuilt.equals(before));
+  }
+
+  private static List<List<String>> pages(ApiClient api, String token) {
+    List<List<String>> pages = new ArrayList<>();
+    String bookmark = null;
+    do {
+      var page = api.get("/api/v1/feeds/home?page_size=25" + (bookmark == null ? "" : "&bookmark=" + bookmark), token);
+      List<String> ids = new ArrayList<>();
+      page.items().forEach(p -> ids.add(((JsonObject) p).getString("id")));
+      pages.add(ids);
+      bookmark = page.json().getString("bookmark");
+    } while (bookmark != null);
+    return pages;
+  }
+}
