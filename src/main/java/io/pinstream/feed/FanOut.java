@@ -88,13 +88,9 @@ public final class FanOut {
         // Deleted before its delivery ran: nothing to add (its removal cleans up any copy).
         return Future.succeededFuture();
       }
-      return queries.audience(pin).compose(audience -> {
-        List<String> feeds = new ArrayList<>(audience.size() + 2);
-        feeds.add(store.user(pin.ownerId()));
-        feeds.add(store.board(pin.boardId()));
-        audience.forEach(userId -> feeds.add(store.home(userId)));
-        return inBatches(feeds, batch -> store.add(batch, pinId, config.homeCap()));
-      }).compose(v -> trending.rescore(List.of(pinId)));
+      return queries.audience(pin)
+          .compose(audience -> inBatches(feeds(pin, audience), batch -> store.add(batch, pinId, config.homeCap())))
+          .compose(v -> trending.rescore(List.of(pinId)));
     });
   }
 
@@ -104,14 +100,18 @@ public final class FanOut {
       if (pin == null) {
         return Future.succeededFuture();
       }
-      return queries.audience(pin).compose(audience -> {
-        List<String> feeds = new ArrayList<>(audience.size() + 2);
-        feeds.add(store.user(pin.ownerId()));
-        feeds.add(store.board(pin.boardId()));
-        audience.forEach(userId -> feeds.add(store.home(userId)));
-        return inBatches(feeds, batch -> store.remove(batch, List.of(pinId)));
-      });
+      return queries.audience(pin)
+          .compose(audience -> inBatches(feeds(pin, audience), batch -> store.remove(batch, List.of(pinId))));
     }).compose(v -> trending.remove(pinId)).compose(v -> pins.evict(List.of(pinId)));
+  }
+
+  /** The author's and the board's feeds, and the audience's home feeds. */
+  private List<String> feeds(FeedQueries.PinTarget pin, List<Long> audience) {
+    List<String> feeds = new ArrayList<>(audience.size() + 2);
+    feeds.add(store.user(pin.ownerId()));
+    feeds.add(store.board(pin.boardId()));
+    audience.forEach(userId -> feeds.add(store.home(userId)));
+    return feeds;
   }
 
   /** Pipelines of {@value #BATCH} feeds, sent one after another so one huge audience cannot flood Redis's input buffer. */

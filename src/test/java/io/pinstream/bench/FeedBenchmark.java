@@ -1,7 +1,6 @@
 package io.pinstream.bench;
 
 import io.pinstream.testing.ApiClient;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
@@ -129,7 +128,7 @@ public final class FeedBenchmark {
   private static void redisLoss(BenchApp bench) throws Exception {
     ApiClient api = bench.api;
     String token = api.logIn("reader", "correct horse");
-    List<List<String>> before = pages(api, token);
+    List<List<String>> before = api.pages("/api/v1/feeds/home", token, 25);
     var redis = bench.app.services().redis();
     String cursor = "0";
     do {
@@ -145,23 +144,10 @@ public final class FeedBenchmark {
     long start = System.nanoTime();
     var first = api.get("/api/v1/feeds/home?page_size=25", token);
     double firstMs = (System.nanoTime() - start) / 1e6;
-    List<List<String>> after = pages(api, token);
+    List<List<String>> after = api.pages("/api/v1/feeds/home", token, 25);
     TimeUnit.MILLISECONDS.sleep(200);
-    List<List<String>> rebuilt = pages(api, token);
+    List<List<String>> rebuilt = api.pages("/api/v1/feeds/home", token, 25);
     System.out.printf("after deleting every key (FLUSHDB): first page in %.1f ms (status %d); %d pages identical to before: %s;"
         + " after the rebuild: %s%n", firstMs, first.status(), before.size(), after.equals(before), rebuilt.equals(before));
-  }
-
-  private static List<List<String>> pages(ApiClient api, String token) {
-    List<List<String>> pages = new ArrayList<>();
-    String bookmark = null;
-    do {
-      var page = api.get("/api/v1/feeds/home?page_size=25" + (bookmark == null ? "" : "&bookmark=" + bookmark), token);
-      List<String> ids = new ArrayList<>();
-      page.items().forEach(p -> ids.add(((JsonObject) p).getString("id")));
-      pages.add(ids);
-      bookmark = page.json().getString("bookmark");
-    } while (bookmark != null);
-    return pages;
   }
 }

@@ -43,15 +43,7 @@ class FeedsTest {
 
   /** Every pin id of a feed, page by page, asserting no id comes twice. */
   private static List<String> readAll(String path, String token, int pageSize) {
-    List<String> ids = new ArrayList<>();
-    String bookmark = null;
-    do {
-      var page = api().get(path + (path.contains("?") ? "&" : "?") + "page_size=" + pageSize
-          + (bookmark == null ? "" : "&bookmark=" + bookmark), token);
-      assertThat(page.status()).as(page.body()).isEqualTo(200);
-      page.items().forEach(p -> ids.add(((JsonObject) p).getString("id")));
-      bookmark = page.json().getString("bookmark");
-    } while (bookmark != null);
+    List<String> ids = api().pages(path, token, pageSize).stream().flatMap(List::stream).toList();
     assertThat(new HashSet<>(ids)).hasSameSizeAs(ids);
     return ids;
   }
@@ -209,33 +201,20 @@ class FeedsTest {
     for (int i = 0; i < CAP + 5; i++) {
       pin(author, board, "d" + i);
     }
-    List<List<String>> pagesBefore = pages(reader);
+    List<List<String>> pagesBefore = api().pages("/api/v1/feeds/home", reader, 4);
     List<String> trendingBefore = readAll("/api/v1/feeds/trending", null, 7);
 
     app.flushRedis();
     app.app().services().redis().script(List.of("FLUSH")).await();
 
-    assertThat(pages(reader)).isEqualTo(pagesBefore);
+    assertThat(api().pages("/api/v1/feeds/home", reader, 4)).isEqualTo(pagesBefore);
     assertThat(readAll("/api/v1/feeds/trending", null, 7)).isEqualTo(trendingBefore);
     String key = app.config().redis().keyPrefix() + "feed:home:" + userId("loss_reader");
     for (int i = 0; i < 50 && app.app().services().redis().exists(List.of(key)).await().toInteger() == 0; i++) {
       Thread.sleep(50);
     }
     assertThat(app.app().services().redis().zcard(key).await().toLong()).isEqualTo(CAP + 1);
-    assertThat(pages(reader)).isEqualTo(pagesBefore);
-  }
-
-  private static List<List<String>> pages(String token) {
-    List<List<String>> pages = new ArrayList<>();
-    String bookmark = null;
-    do {
-      var page = api().get("/api/v1/feeds/home?page_size=4" + (bookmark == null ? "" : "&bookmark=" + bookmark), token);
-      List<String> ids = new ArrayList<>();
-      page.items().forEach(p -> ids.add(((JsonObject) p).getString("id")));
-      pages.add(ids);
-      bookmark = page.json().getString("bookmark");
-    } while (bookmark != null);
-    return pages;
+    assertThat(api().pages("/api/v1/feeds/home", reader, 4)).isEqualTo(pagesBefore);
   }
 
   @Test
@@ -266,18 +245,16 @@ class FeedsTest {
     String board = api().createBoard(author, "Interrupted");
     api().put("/api/v1/users/crash_author/follow", reader);
     assertThat(home(reader)).isEmpty();
+    String authorId = userId("crash_author");
     app.stop();
     // What a crash right after the commit leaves: the pin and its fan-out job, delivered nowhere.
     long pinId;
-    var pg = io.pinstream.infra.Database.connectOptions(app.config().pg());
-    try (var c = java.sql.DriverManager.getConnection(
-        "jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + "/" + pg.getDatabase(), pg.getUser(), pg.getPassword());
-         var s = c.prepareStatement("""
+    try (var c = app.jdbc(); var s = c.prepareStatement("""
              WITH p AS (INSERT INTO pins (board_id, owner_id, media_id, title) VALUES (?, ?, ?, 'orphan') RETURNING id),
              o AS (INSERT INTO feed_outbox (pin_id, action) SELECT id, 'add' FROM p)
              SELECT id FROM p""")) {
       s.setLong(1, Long.parseLong(board));
-      s.setLong(2, Long.parseLong(userId0("crash_author", c)));
+      s.setLong(2, Long.parseLong(authorId));
       s.setLong(3, Long.parseLong(media));
       var rs = s.executeQuery();
       rs.next();
@@ -290,14 +267,5 @@ class FeedsTest {
     }
     assertThat(inRedis(key, Long.toString(pinId))).isTrue();
     assertThat(home(reader)).containsExactly(Long.toString(pinId));
-  }
-
-  private static String userId0(String username, java.sql.Connection c) throws Exception {
-    try (var s = c.prepareStatement("SELECT id FROM users WHERE username = ?")) {
-      s.setString(1, username);
-      var rs = s.executeQuery();
-      rs.next();
-      return rs.getString(1);
-    }
   }
 }

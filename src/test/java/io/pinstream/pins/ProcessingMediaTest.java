@@ -65,9 +65,7 @@ class ProcessingMediaTest {
   }
 
   private static void resetToProcessing(String id) throws Exception {
-    var pg = io.pinstream.infra.Database.connectOptions(app.config().pg());
-    try (var c = java.sql.DriverManager.getConnection(
-        "jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + "/" + pg.getDatabase(), pg.getUser(), pg.getPassword());
+    try (var c = app.jdbc();
          var s = c.prepareStatement("UPDATE media SET status = 'processing', images = NULL, claimed_until = now() + interval '1 second' WHERE id = ?")) {
       s.setLong(1, Long.parseLong(id));
       assertThat(s.executeUpdate()).isEqualTo(1);

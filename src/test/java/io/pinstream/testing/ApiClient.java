@@ -115,6 +115,24 @@ public final class ApiClient {
     return upload(token, "file", "photo.jpg", "image/jpeg", bytes);
   }
 
+  /** Every page of a list, each as its item ids, following bookmarks to the end. */
+  public java.util.List<java.util.List<String>> pages(String path, String token, int pageSize) {
+    java.util.List<java.util.List<String>> pages = new java.util.ArrayList<>();
+    String bookmark = null;
+    do {
+      Reply page = get(path + (path.contains("?") ? "&" : "?") + "page_size=" + pageSize
+          + (bookmark == null ? "" : "&bookmark=" + bookmark), token);
+      if (page.status() != 200) {
+        throw new IllegalStateException(path + " failed: " + page);
+      }
+      java.util.List<String> ids = new java.util.ArrayList<>();
+      page.items().forEach(item -> ids.add(((JsonObject) item).getString("id")));
+      pages.add(ids);
+      bookmark = page.json().getString("bookmark");
+    } while (bookmark != null);
+    return pages;
+  }
+
   // ---- shortcuts for the common set-up steps ----
 
   /** Signs up and logs in; returns the session token. */

@@ -138,6 +138,13 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
+  /** A plain JDBC connection to this test's database (works while the application is stopped). */
+  public java.sql.Connection jdbc() throws java.sql.SQLException {
+    var pg = Database.connectOptions(config.pg());
+    return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + "/"
+        + pg.getDatabase(), pg.getUser(), pg.getPassword());
+  }
+
   public ApiClient api() {
     return client;
   }
