@@ -241,8 +241,12 @@ public final class ThumbnailRenderer {
         BufferedImage dst = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_INT_RGB);
         if (!alpha && !srgb && cs.getType() != ColorSpace.TYPE_GRAY) {
             // Embedded ICC profile (e.g. Adobe RGB): a real colour conversion, not a reinterpretation.
-            new ColorConvertOp(null).filter(img, dst);
-            return dst;
+            try {
+                new ColorConvertOp(null).filter(img, dst);
+                return dst;
+            } catch (RuntimeException badProfile) {
+                // A profile LCMS cannot use (CMMException and friends): show the pixels as sRGB rather than fail.
+            }
         }
         Graphics2D g = dst.createGraphics();
         try {
