@@ -10,9 +10,7 @@ import java.awt.image.ColorConvertOp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -62,13 +60,7 @@ public final class ThumbnailRenderer {
     public record Thumbnail(int targetWidth, int width, int height, byte[] jpeg) {
         /** Writes to a temp file next to {@code dest}, then moves it into place atomically. */
         public void writeTo(Path dest) throws IOException {
-            Path tmp = Files.createTempFile(dest.toAbsolutePath().getParent(), ".thumb", ".tmp");
-            try {
-                Files.write(tmp, jpeg);
-                Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            AtomicFiles.write(dest, out -> out.write(jpeg));
         }
     }
 
