@@ -100,14 +100,7 @@ public final class MetadataStripper {
     }
 
     private static int nextMarker(ByteReader in) throws IOException {
-        if (in.u8() != 0xFF) {
-            throw ImageRejectedException.corrupt("JPEG: expected a marker at offset " + (in.position() - 1));
-        }
-        int m;
-        do {
-            m = in.u8();
-        } while (m == 0xFF);
-        return m;
+        return ImageProbe.nextMarker(in);
     }
 
     private static void writeSegment(OutputStream out, int marker, byte[] payload) throws IOException {
