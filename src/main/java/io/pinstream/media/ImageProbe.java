@@ -97,13 +97,7 @@ public final class ImageProbe {
         in.skip(2); // SOI
         int orientation = 1;
         while (true) {
-            if (in.u8() != 0xFF) {
-                throw ImageRejectedException.corrupt("JPEG: expected a marker at offset " + (in.position() - 1));
-            }
-            int m;
-            do {
-                m = in.u8();
-            } while (m == 0xFF);
+            int m = nextMarker(in);
             if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {
                 continue; // standalone markers carry no length
             }
@@ -137,6 +131,24 @@ public final class ImageProbe {
                 in.skip(len - 2);
             }
         }
+    }
+
+    /** Max junk bytes tolerated between segments (libjpeg only warns "extraneous bytes before marker"). */
+    private static final int MAX_JUNK_BEFORE_MARKER = 4096;
+
+    /** Reads up to and including the next marker code, skipping fill bytes and a little junk. */
+    static int nextMarker(ByteReader in) throws IOException {
+        int junk = 0;
+        while (in.u8() != 0xFF) {
+            if (++junk > MAX_JUNK_BEFORE_MARKER) {
+                throw ImageRejectedException.corrupt("JPEG: no marker where a segment should start");
+            }
+        }
+        int m;
+        do {
+            m = in.u8();
+        } while (m == 0xFF);
+        return m;
     }
 
     static boolean isSof(int m) {

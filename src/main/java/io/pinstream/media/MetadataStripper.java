@@ -1,13 +1,10 @@
 package io.pinstream.media;
 
-import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,15 +30,7 @@ public final class MetadataStripper {
 
     /** Writes the stripped copy to {@code dest} via a temp file and an atomic move. */
     public static void strip(Path source, ImageInfo info, Path dest) throws IOException {
-        Path tmp = Files.createTempFile(dest.toAbsolutePath().getParent(), ".orig", ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 65536)) {
-                strip(source, info, out);
-            }
-            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(dest, out -> strip(source, info, out));
     }
 
     public static void strip(Path source, ImageInfo info, OutputStream out) throws IOException {
@@ -111,14 +100,7 @@ public final class MetadataStripper {
     }
 
     private static int nextMarker(ByteReader in) throws IOException {
-        if (in.u8() != 0xFF) {
-            throw ImageRejectedException.corrupt("JPEG: expected a marker at offset " + (in.position() - 1));
-        }
-        int m;
-        do {
-            m = in.u8();
-        } while (m == 0xFF);
-        return m;
+        return ImageProbe.nextMarker(in);
     }
 
     private static void writeSegment(OutputStream out, int marker, byte[] payload) throws IOException {

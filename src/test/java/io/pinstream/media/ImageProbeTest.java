@@ -159,4 +159,13 @@ class ImageProbeTest {
         assertThat(info.frameCount()).isEqualTo(10_000);
         assertThat(info.storedWidth()).isEqualTo(1000);
     }
+
+    @Test
+    void jpegWithJunkBetweenSegmentsIsTolerated() throws IOException {
+        byte[] j = jpeg(redOverBlue(64, 40), false);
+        byte[] padded = insertAfterSoi(j, comment("x"), new byte[] {0, 0, 0});
+        assertThat(probe(padded).storedWidth()).isEqualTo(64);
+        byte[] junk = new byte[5000];
+        rejected(() -> probe(insertAfterSoi(j, comment("x"), junk)), 422, "image_corrupt");
+    }
 }

@@ -139,4 +139,22 @@ class MetadataStripperTest {
         assertThat(info.storedWidth()).isEqualTo(320);
         assertThat(new ThumbnailRenderer().render(f, info).forWidth(236).width()).isEqualTo(236);
     }
+
+    @Test
+    void writesToAPathAtomicallyAndLeavesNothingOnFailure() throws IOException {
+        Path out = Files.createDirectory(dir.resolve("store"));
+        Path src = Files.write(dir.resolve("s.jpg"), insertAfterSoi(jpeg(noise(64, 40, 5), false), comment("x")));
+        MetadataStripper.strip(src, ImageProbe.probe(src, 1_000_000), out.resolve("orig.jpg"));
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("orig.jpg");
+        }
+        byte[] full = Files.readAllBytes(src);
+        Path cut = Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(full, full.length / 2));
+        ImageInfo info = ImageProbe.probe(cut, 1_000_000);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MetadataStripper.strip(cut, info,
+                out.resolve("cut.jpg"))).isInstanceOf(ImageRejectedException.class);
+        try (var files = Files.list(out)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("orig.jpg");
+        }
+    }
 }

@@ -221,4 +221,30 @@ class ThumbnailRendererTest {
         assertThatThrownBy(() -> render("broken.png", broken)).isInstanceOfSatisfying(ImageRejectedException.class,
                 e -> assertThat(e.code()).isEqualTo("image_corrupt"));
     }
+
+    @Test
+    void pngIccProfileIsConvertedToSrgb() throws IOException {
+        BufferedImage grey = new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = grey.createGraphics();
+        g.setColor(new Color(128, 128, 128));
+        g.fillRect(0, 0, 300, 200);
+        g.dispose();
+        byte[] profile = java.awt.color.ICC_Profile.getInstance(java.awt.color.ColorSpace.CS_LINEAR_RGB).getData();
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+        deflater.setInput(profile);
+        deflater.finish();
+        byte[] z = new byte[profile.length + 1024];
+        int zlen = deflater.deflate(z);
+        deflater.end();
+        ByteArrayOutputStream iccp = new ByteArrayOutputStream();
+        iccp.writeBytes("Linear RGB\0\0".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        iccp.write(z, 0, zlen);
+        byte[] png = insertAfterIhdr(encode(grey, "png"), pngChunk("iCCP", iccp.toByteArray()));
+        // Linear 0.5 is sRGB ~188; ignoring the profile would leave 128.
+        int v = new Color(decode(render("linear.png", png).forWidth(236)).getRGB(50, 50)).getGreen();
+        assertThat(v).isBetween(180, 196);
+        int untagged = new Color(decode(render("plain.png", encode(grey, "png")).forWidth(236)).getRGB(50, 50))
+                .getGreen();
+        assertThat(untagged).isBetween(125, 131);
+    }
 }
