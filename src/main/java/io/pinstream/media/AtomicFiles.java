@@ -10,28 +10,28 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /** Write-to-temp-then-rename, so a reader (or a crash) never sees half a file. */
 final class AtomicFiles {
-    interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
+  interface Writer {
+    void write(OutputStream out) throws IOException;
+  }
 
-    private AtomicFiles() {
-    }
+  private AtomicFiles() {
+  }
 
-    static void write(Path dest, Writer writer) throws IOException {
-        Path tmp = Files.createTempFile(dest.toAbsolutePath().getParent(), ".media", ".tmp");
-        try {
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 65536)) {
-                writer.write(out);
-            }
-            try {
-                // createTempFile makes the file owner-only; media files are meant to be served.
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            } catch (UnsupportedOperationException notPosix) {
-                // keep the platform default
-            }
-            Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+  static void write(Path dest, Writer writer) throws IOException {
+    Path tmp = Files.createTempFile(dest.toAbsolutePath().getParent(), ".media", ".tmp");
+    try {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 65536)) {
+        writer.write(out);
+      }
+      try {
+        // createTempFile makes the file owner-only; media files are meant to be served.
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+      } catch (UnsupportedOperationException notPosix) {
+        // keep the platform default
+      }
+      Files.move(tmp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
     }
+  }
 }

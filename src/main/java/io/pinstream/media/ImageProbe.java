@@ -18,343 +18,343 @@ import java.util.zip.CRC32;
  */
 public final class ImageProbe {
 
-    /** Longest side accepted, whatever the pixel budget. */
-    public static final int MAX_SIDE = 16384;
+  /** Longest side accepted, whatever the pixel budget. */
+  public static final int MAX_SIDE = 16384;
 
-    private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-    private static final int MAX_EXIF_BYTES = 65536;
-    private static final int MAX_COUNTED_FRAMES = 1_000_000;
+  private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  private static final int MAX_EXIF_BYTES = 65536;
+  private static final int MAX_COUNTED_FRAMES = 1_000_000;
 
-    private ImageProbe() {
-    }
+  private ImageProbe() {
+  }
 
-    public static ImageInfo probe(Path file, long maxPixels) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteReader in = new ByteReader(ch, 8192);
-            byte[] head = new byte[16];
-            int n = 0;
-            for (int b; n < head.length && (b = in.read()) >= 0; n++) {
-                head[n] = (byte) b;
-            }
-            ImageFormat format = sniff(head, n);
-            ch.position(0);
-            in = new ByteReader(ch, 8192);
-            ImageInfo info;
-            try {
-                info = switch (format) {
-                    case JPEG -> jpeg(in);
-                    case PNG -> png(in);
-                    case GIF -> gif(in);
-                    case WEBP -> webp(in);
-                };
-            } catch (EOFException e) {
-                throw ImageRejectedException.corrupt(format + " header is truncated", e);
-            }
-            checkSize(info, maxPixels);
-            return info;
-        }
-    }
-
-    /** Format from the first bytes; anything else (empty, text, HTML, SVG, other formats) is refused. */
-    static ImageFormat sniff(byte[] h, int n) {
-        if (n == 0) {
-            throw ImageRejectedException.unsupported("empty file");
-        }
-        if (n >= 3 && (h[0] & 0xFF) == 0xFF && (h[1] & 0xFF) == 0xD8 && (h[2] & 0xFF) == 0xFF) {
-            return ImageFormat.JPEG;
-        }
-        if (n >= 8 && startsWith(h, PNG_MAGIC)) {
-            return ImageFormat.PNG;
-        }
-        if (n >= 6 && (ascii(h, 0, 6).equals("GIF87a") || ascii(h, 0, 6).equals("GIF89a"))) {
-            return ImageFormat.GIF;
-        }
-        if (n >= 12 && ascii(h, 0, 4).equals("RIFF") && ascii(h, 8, 4).equals("WEBP")) {
-            return ImageFormat.WEBP;
-        }
-        String text = ascii(h, 0, n).stripLeading().toLowerCase();
-        if (text.startsWith("<")) {
-            throw ImageRejectedException.unsupported("markup (HTML/SVG/XML) is not an accepted image format");
-        }
-        throw ImageRejectedException.unsupported("not a JPEG, PNG, GIF or WebP image");
-    }
-
-    private static void checkSize(ImageInfo info, long maxPixels) {
-        int w = info.storedWidth();
-        int h = info.storedHeight();
-        if (w <= 0 || h <= 0) {
-            throw ImageRejectedException.corrupt("image has no pixels (" + w + "x" + h + ")");
-        }
-        if (w > MAX_SIDE || h > MAX_SIDE || info.pixels() > maxPixels) {
-            throw ImageRejectedException.tooLarge("image is " + w + "x" + h + "; limit is " + maxPixels
-                    + " pixels and " + MAX_SIDE + " per side");
-        }
-    }
-
-    // ---- JPEG -------------------------------------------------------------------------------------------
-
-    private static ImageInfo jpeg(ByteReader in) throws IOException {
-        in.skip(2); // SOI
-        int orientation = 1;
-        while (true) {
-            int m = nextMarker(in);
-            if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {
-                continue; // standalone markers carry no length
-            }
-            if (m == 0xD9 || m == 0xDA) {
-                throw ImageRejectedException.corrupt("JPEG: no frame header (SOF) before image data");
-            }
-            int len = in.u16be();
-            if (len < 2) {
-                throw ImageRejectedException.corrupt("JPEG: bad segment length");
-            }
-            if (isSof(m)) {
-                if (len < 8) {
-                    throw ImageRejectedException.corrupt("JPEG: short SOF segment");
-                }
-                in.u8(); // precision
-                int h = in.u16be();
-                int w = in.u16be();
-                int components = in.u8();
-                if (components != 1 && components != 3 && components != 4) {
-                    throw ImageRejectedException.corrupt("JPEG: " + components + " components");
-                }
-                boolean progressive = m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE;
-                return new ImageInfo(ImageFormat.JPEG, w, h, orientation, progressive, 1);
-            }
-            if (m == 0xE1 && len >= 8 && orientation == 1) {
-                byte[] seg = in.readBytes(len - 2);
-                if (seg.length >= 6 && ascii(seg, 0, 6).equals("Exif\0\0")) {
-                    orientation = exifOrientation(seg, 6, seg.length - 6);
-                }
-            } else {
-                in.skip(len - 2);
-            }
-        }
-    }
-
-    /** Max junk bytes tolerated between segments (libjpeg only warns "extraneous bytes before marker"). */
-    private static final int MAX_JUNK_BEFORE_MARKER = 4096;
-
-    /** Reads up to and including the next marker code, skipping fill bytes and a little junk. */
-    static int nextMarker(ByteReader in) throws IOException {
-        int junk = 0;
-        while (in.u8() != 0xFF) {
-            if (++junk > MAX_JUNK_BEFORE_MARKER) {
-                throw ImageRejectedException.corrupt("JPEG: no marker where a segment should start");
-            }
-        }
-        int m;
-        do {
-            m = in.u8();
-        } while (m == 0xFF);
-        return m;
-    }
-
-    static boolean isSof(int m) {
-        return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
-    }
-
-    /** Orientation tag (0x0112) of IFD0 of a TIFF structure at {@code off}; 1 when absent or unreadable. */
-    static int exifOrientation(byte[] b, int off, int len) {
-        if (len < 8) {
-            return 1;
-        }
-        boolean le;
-        if (b[off] == 'I' && b[off + 1] == 'I') {
-            le = true;
-        } else if (b[off] == 'M' && b[off + 1] == 'M') {
-            le = false;
-        } else {
-            return 1;
-        }
-        long ifd = u32(b, off + 4, le);
-        if (ifd < 8 || ifd + 2 > len) {
-            return 1;
-        }
-        int count = u16(b, off + (int) ifd, le);
-        for (int i = 0; i < count; i++) {
-            int e = off + (int) ifd + 2 + i * 12;
-            if (e + 12 > off + len) {
-                return 1;
-            }
-            if (u16(b, e, le) == 0x0112) {
-                int type = u16(b, e + 2, le);
-                int v = type == 3 ? u16(b, e + 8, le) : type == 4 ? (int) u32(b, e + 8, le) : 1;
-                return v >= 1 && v <= 8 ? v : 1;
-            }
-        }
-        return 1;
-    }
-
-    private static int u16(byte[] b, int i, boolean le) {
-        int x = b[i] & 0xFF;
-        int y = b[i + 1] & 0xFF;
-        return le ? x | (y << 8) : (x << 8) | y;
-    }
-
-    private static long u32(byte[] b, int i, boolean le) {
-        long x = u16(b, i, le);
-        long y = u16(b, i + 2, le);
-        return le ? x | (y << 16) : (x << 16) | y;
-    }
-
-    // ---- PNG --------------------------------------------------------------------------------------------
-
-    private static ImageInfo png(ByteReader in) throws IOException {
-        in.skip(8);
-        byte[] ihdr = in.readBytes(8 + 13 + 4);
-        if (u32(ihdr, 0, false) != 13 || !ascii(ihdr, 4, 4).equals("IHDR")) {
-            throw ImageRejectedException.corrupt("PNG: first chunk is not a valid IHDR");
-        }
-        CRC32 crc = new CRC32();
-        crc.update(ihdr, 4, 17);
-        if (crc.getValue() != u32(ihdr, 21, false)) {
-            throw ImageRejectedException.corrupt("PNG: IHDR checksum mismatch");
-        }
-        long w = u32(ihdr, 8, false);
-        long h = u32(ihdr, 12, false);
-        int depth = ihdr[16];
-        int colour = ihdr[17];
-        boolean valid = switch (colour) {
-            case 0 -> depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
-            case 3 -> depth == 1 || depth == 2 || depth == 4 || depth == 8;
-            case 2, 4, 6 -> depth == 8 || depth == 16;
-            default -> false;
+  public static ImageInfo probe(Path file, long maxPixels) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      ByteReader in = new ByteReader(ch, 8192);
+      byte[] head = new byte[16];
+      int n = 0;
+      for (int b; n < head.length && (b = in.read()) >= 0; n++) {
+        head[n] = (byte) b;
+      }
+      ImageFormat format = sniff(head, n);
+      ch.position(0);
+      in = new ByteReader(ch, 8192);
+      ImageInfo info;
+      try {
+        info = switch (format) {
+          case JPEG -> jpeg(in);
+          case PNG -> png(in);
+          case GIF -> gif(in);
+          case WEBP -> webp(in);
         };
-        if (!valid || w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
-            throw ImageRejectedException.corrupt("PNG: invalid IHDR");
-        }
-        return new ImageInfo(ImageFormat.PNG, (int) w, (int) h, 1, false, 1);
+      } catch (EOFException e) {
+        throw ImageRejectedException.corrupt(format + " header is truncated", e);
+      }
+      checkSize(info, maxPixels);
+      return info;
     }
+  }
 
-    // ---- GIF --------------------------------------------------------------------------------------------
+  /** Format from the first bytes; anything else (empty, text, HTML, SVG, other formats) is refused. */
+  static ImageFormat sniff(byte[] h, int n) {
+    if (n == 0) {
+      throw ImageRejectedException.unsupported("empty file");
+    }
+    if (n >= 3 && (h[0] & 0xFF) == 0xFF && (h[1] & 0xFF) == 0xD8 && (h[2] & 0xFF) == 0xFF) {
+      return ImageFormat.JPEG;
+    }
+    if (n >= 8 && startsWith(h, PNG_MAGIC)) {
+      return ImageFormat.PNG;
+    }
+    if (n >= 6 && (ascii(h, 0, 6).equals("GIF87a") || ascii(h, 0, 6).equals("GIF89a"))) {
+      return ImageFormat.GIF;
+    }
+    if (n >= 12 && ascii(h, 0, 4).equals("RIFF") && ascii(h, 8, 4).equals("WEBP")) {
+      return ImageFormat.WEBP;
+    }
+    String text = ascii(h, 0, n).stripLeading().toLowerCase();
+    if (text.startsWith("<")) {
+      throw ImageRejectedException.unsupported("markup (HTML/SVG/XML) is not an accepted image format");
+    }
+    throw ImageRejectedException.unsupported("not a JPEG, PNG, GIF or WebP image");
+  }
 
-    private static ImageInfo gif(ByteReader in) throws IOException {
-        in.skip(6);
-        int w = in.u16le();
-        int h = in.u16le();
-        int packed = in.u8();
-        in.skip(2);
-        if ((packed & 0x80) != 0) {
-            in.skip(3L * (1 << ((packed & 7) + 1)));
+  private static void checkSize(ImageInfo info, long maxPixels) {
+    int w = info.storedWidth();
+    int h = info.storedHeight();
+    if (w <= 0 || h <= 0) {
+      throw ImageRejectedException.corrupt("image has no pixels (" + w + "x" + h + ")");
+    }
+    if (w > MAX_SIDE || h > MAX_SIDE || info.pixels() > maxPixels) {
+      throw ImageRejectedException.tooLarge("image is " + w + "x" + h + "; limit is " + maxPixels
+          + " pixels and " + MAX_SIDE + " per side");
+    }
+  }
+
+  // ---- JPEG -------------------------------------------------------------------------------------------
+
+  private static ImageInfo jpeg(ByteReader in) throws IOException {
+    in.skip(2); // SOI
+    int orientation = 1;
+    while (true) {
+      int m = nextMarker(in);
+      if (m == 0x01 || (m >= 0xD0 && m <= 0xD8)) {
+        continue; // standalone markers carry no length
+      }
+      if (m == 0xD9 || m == 0xDA) {
+        throw ImageRejectedException.corrupt("JPEG: no frame header (SOF) before image data");
+      }
+      int len = in.u16be();
+      if (len < 2) {
+        throw ImageRejectedException.corrupt("JPEG: bad segment length");
+      }
+      if (isSof(m)) {
+        if (len < 8) {
+          throw ImageRejectedException.corrupt("JPEG: short SOF segment");
         }
-        // Counting frames walks block headers only (no LZW decoding): cheap even for 10 000 frames.
+        in.u8(); // precision
+        int h = in.u16be();
+        int w = in.u16be();
+        int components = in.u8();
+        if (components != 1 && components != 3 && components != 4) {
+          throw ImageRejectedException.corrupt("JPEG: " + components + " components");
+        }
+        boolean progressive = m == 0xC2 || m == 0xC6 || m == 0xCA || m == 0xCE;
+        return new ImageInfo(ImageFormat.JPEG, w, h, orientation, progressive, 1);
+      }
+      if (m == 0xE1 && len >= 8 && orientation == 1) {
+        byte[] seg = in.readBytes(len - 2);
+        if (seg.length >= 6 && ascii(seg, 0, 6).equals("Exif\0\0")) {
+          orientation = exifOrientation(seg, 6, seg.length - 6);
+        }
+      } else {
+        in.skip(len - 2);
+      }
+    }
+  }
+
+  /** Max junk bytes tolerated between segments (libjpeg only warns "extraneous bytes before marker"). */
+  private static final int MAX_JUNK_BEFORE_MARKER = 4096;
+
+  /** Reads up to and including the next marker code, skipping fill bytes and a little junk. */
+  static int nextMarker(ByteReader in) throws IOException {
+    int junk = 0;
+    while (in.u8() != 0xFF) {
+      if (++junk > MAX_JUNK_BEFORE_MARKER) {
+        throw ImageRejectedException.corrupt("JPEG: no marker where a segment should start");
+      }
+    }
+    int m;
+    do {
+      m = in.u8();
+    } while (m == 0xFF);
+    return m;
+  }
+
+  static boolean isSof(int m) {
+    return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+  }
+
+  /** Orientation tag (0x0112) of IFD0 of a TIFF structure at {@code off}; 1 when absent or unreadable. */
+  static int exifOrientation(byte[] b, int off, int len) {
+    if (len < 8) {
+      return 1;
+    }
+    boolean le;
+    if (b[off] == 'I' && b[off + 1] == 'I') {
+      le = true;
+    } else if (b[off] == 'M' && b[off + 1] == 'M') {
+      le = false;
+    } else {
+      return 1;
+    }
+    long ifd = u32(b, off + 4, le);
+    if (ifd < 8 || ifd + 2 > len) {
+      return 1;
+    }
+    int count = u16(b, off + (int) ifd, le);
+    for (int i = 0; i < count; i++) {
+      int e = off + (int) ifd + 2 + i * 12;
+      if (e + 12 > off + len) {
+        return 1;
+      }
+      if (u16(b, e, le) == 0x0112) {
+        int type = u16(b, e + 2, le);
+        int v = type == 3 ? u16(b, e + 8, le) : type == 4 ? (int) u32(b, e + 8, le) : 1;
+        return v >= 1 && v <= 8 ? v : 1;
+      }
+    }
+    return 1;
+  }
+
+  private static int u16(byte[] b, int i, boolean le) {
+    int x = b[i] & 0xFF;
+    int y = b[i + 1] & 0xFF;
+    return le ? x | (y << 8) : (x << 8) | y;
+  }
+
+  private static long u32(byte[] b, int i, boolean le) {
+    long x = u16(b, i, le);
+    long y = u16(b, i + 2, le);
+    return le ? x | (y << 16) : (x << 16) | y;
+  }
+
+  // ---- PNG --------------------------------------------------------------------------------------------
+
+  private static ImageInfo png(ByteReader in) throws IOException {
+    in.skip(8);
+    byte[] ihdr = in.readBytes(8 + 13 + 4);
+    if (u32(ihdr, 0, false) != 13 || !ascii(ihdr, 4, 4).equals("IHDR")) {
+      throw ImageRejectedException.corrupt("PNG: first chunk is not a valid IHDR");
+    }
+    CRC32 crc = new CRC32();
+    crc.update(ihdr, 4, 17);
+    if (crc.getValue() != u32(ihdr, 21, false)) {
+      throw ImageRejectedException.corrupt("PNG: IHDR checksum mismatch");
+    }
+    long w = u32(ihdr, 8, false);
+    long h = u32(ihdr, 12, false);
+    int depth = ihdr[16];
+    int colour = ihdr[17];
+    boolean valid = switch (colour) {
+      case 0 -> depth == 1 || depth == 2 || depth == 4 || depth == 8 || depth == 16;
+      case 3 -> depth == 1 || depth == 2 || depth == 4 || depth == 8;
+      case 2, 4, 6 -> depth == 8 || depth == 16;
+      default -> false;
+    };
+    if (!valid || w > Integer.MAX_VALUE || h > Integer.MAX_VALUE) {
+      throw ImageRejectedException.corrupt("PNG: invalid IHDR");
+    }
+    return new ImageInfo(ImageFormat.PNG, (int) w, (int) h, 1, false, 1);
+  }
+
+  // ---- GIF --------------------------------------------------------------------------------------------
+
+  private static ImageInfo gif(ByteReader in) throws IOException {
+    in.skip(6);
+    int w = in.u16le();
+    int h = in.u16le();
+    int packed = in.u8();
+    in.skip(2);
+    if ((packed & 0x80) != 0) {
+      in.skip(3L * (1 << ((packed & 7) + 1)));
+    }
+    // Counting frames walks block headers only (no LZW decoding): cheap even for 10 000 frames.
+    int frames = 0;
+    try {
+      loop:
+      while (frames < MAX_COUNTED_FRAMES) {
+        int b = in.read();
+        switch (b) {
+          case 0x21 -> {
+            in.u8();
+            skipSubBlocks(in);
+          }
+          case 0x2C -> {
+            in.skip(8);
+            int p = in.u8();
+            if ((p & 0x80) != 0) {
+              in.skip(3L * (1 << ((p & 7) + 1)));
+            }
+            in.u8(); // LZW minimum code size
+            skipSubBlocks(in);
+            frames++;
+          }
+          default -> {
+            break loop; // trailer (0x3B), end of file or junk after the frames
+          }
+        }
+      }
+    } catch (EOFException e) {
+      if (frames == 0) {
+        throw e;
+      }
+    }
+    if (frames == 0) {
+      throw ImageRejectedException.corrupt("GIF: no image frame");
+    }
+    return new ImageInfo(ImageFormat.GIF, w, h, 1, false, frames);
+  }
+
+  static void skipSubBlocks(ByteReader in) throws IOException {
+    for (int size; (size = in.u8()) != 0; ) {
+      in.skip(size);
+    }
+  }
+
+  // ---- WebP -------------------------------------------------------------------------------------------
+
+  private static ImageInfo webp(ByteReader in) throws IOException {
+    in.skip(12);
+    String type = ascii(in.readBytes(4), 0, 4);
+    long size = in.u32le();
+    switch (type) {
+      case "VP8 " -> {
+        byte[] b = in.readBytes(10);
+        if ((b[0] & 1) != 0 || (b[3] & 0xFF) != 0x9D || (b[4] & 0xFF) != 0x01 || (b[5] & 0xFF) != 0x2A) {
+          throw ImageRejectedException.corrupt("WebP: bad VP8 key frame header");
+        }
+        int w = u16(b, 6, true) & 0x3FFF;
+        int h = u16(b, 8, true) & 0x3FFF;
+        return new ImageInfo(ImageFormat.WEBP, w, h, 1, false, 1);
+      }
+      case "VP8L" -> {
+        if (in.u8() != 0x2F) {
+          throw ImageRejectedException.corrupt("WebP: bad VP8L signature");
+        }
+        long bits = in.u32le();
+        int w = (int) (bits & 0x3FFF) + 1;
+        int h = (int) ((bits >> 14) & 0x3FFF) + 1;
+        return new ImageInfo(ImageFormat.WEBP, w, h, 1, false, 1);
+      }
+      case "VP8X" -> {
+        if (size < 10) {
+          throw ImageRejectedException.corrupt("WebP: short VP8X chunk");
+        }
+        in.skip(4); // flags + reserved
+        int w = in.u24le() + 1;
+        int h = in.u24le() + 1;
+        in.skip(size - 10 + (size & 1));
+        int orientation = 1;
         int frames = 0;
-        try {
-            loop:
-            while (frames < MAX_COUNTED_FRAMES) {
-                int b = in.read();
-                switch (b) {
-                    case 0x21 -> {
-                        in.u8();
-                        skipSubBlocks(in);
-                    }
-                    case 0x2C -> {
-                        in.skip(8);
-                        int p = in.u8();
-                        if ((p & 0x80) != 0) {
-                            in.skip(3L * (1 << ((p & 7) + 1)));
-                        }
-                        in.u8(); // LZW minimum code size
-                        skipSubBlocks(in);
-                        frames++;
-                    }
-                    default -> {
-                        break loop; // trailer (0x3B), end of file or junk after the frames
-                    }
-                }
+        // Chunk headers only; payloads are skipped by seeking.
+        while (in.position() + 8 <= in.size()) {
+          String t = ascii(in.readBytes(4), 0, 4);
+          long len = in.u32le();
+          long padded = len + (len & 1);
+          if (t.equals("EXIF") && len <= MAX_EXIF_BYTES && in.position() + len <= in.size()) {
+            byte[] exif = in.readBytes((int) len);
+            int off = exif.length >= 6 && ascii(exif, 0, 6).equals("Exif\0\0") ? 6 : 0;
+            orientation = exifOrientation(exif, off, exif.length - off);
+            in.skip(padded - len);
+          } else {
+            if (t.equals("ANMF")) {
+              frames++;
             }
-        } catch (EOFException e) {
-            if (frames == 0) {
-                throw e;
+            if (in.position() + padded > in.size()) {
+              break;
             }
+            in.skip(padded);
+          }
         }
-        if (frames == 0) {
-            throw ImageRejectedException.corrupt("GIF: no image frame");
-        }
-        return new ImageInfo(ImageFormat.GIF, w, h, 1, false, frames);
+        return new ImageInfo(ImageFormat.WEBP, w, h, orientation, false, Math.max(frames, 1));
+      }
+      default -> throw ImageRejectedException.corrupt("WebP: unknown first chunk '" + type + "'");
     }
+  }
 
-    static void skipSubBlocks(ByteReader in) throws IOException {
-        for (int size; (size = in.u8()) != 0; ) {
-            in.skip(size);
-        }
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  private static boolean startsWith(byte[] h, byte[] magic) {
+    for (int i = 0; i < magic.length; i++) {
+      if (h[i] != magic[i]) {
+        return false;
+      }
     }
+    return true;
+  }
 
-    // ---- WebP -------------------------------------------------------------------------------------------
-
-    private static ImageInfo webp(ByteReader in) throws IOException {
-        in.skip(12);
-        String type = ascii(in.readBytes(4), 0, 4);
-        long size = in.u32le();
-        switch (type) {
-            case "VP8 " -> {
-                byte[] b = in.readBytes(10);
-                if ((b[0] & 1) != 0 || (b[3] & 0xFF) != 0x9D || (b[4] & 0xFF) != 0x01 || (b[5] & 0xFF) != 0x2A) {
-                    throw ImageRejectedException.corrupt("WebP: bad VP8 key frame header");
-                }
-                int w = u16(b, 6, true) & 0x3FFF;
-                int h = u16(b, 8, true) & 0x3FFF;
-                return new ImageInfo(ImageFormat.WEBP, w, h, 1, false, 1);
-            }
-            case "VP8L" -> {
-                if (in.u8() != 0x2F) {
-                    throw ImageRejectedException.corrupt("WebP: bad VP8L signature");
-                }
-                long bits = in.u32le();
-                int w = (int) (bits & 0x3FFF) + 1;
-                int h = (int) ((bits >> 14) & 0x3FFF) + 1;
-                return new ImageInfo(ImageFormat.WEBP, w, h, 1, false, 1);
-            }
-            case "VP8X" -> {
-                if (size < 10) {
-                    throw ImageRejectedException.corrupt("WebP: short VP8X chunk");
-                }
-                in.skip(4); // flags + reserved
-                int w = in.u24le() + 1;
-                int h = in.u24le() + 1;
-                in.skip(size - 10 + (size & 1));
-                int orientation = 1;
-                int frames = 0;
-                // Chunk headers only; payloads are skipped by seeking.
-                while (in.position() + 8 <= in.size()) {
-                    String t = ascii(in.readBytes(4), 0, 4);
-                    long len = in.u32le();
-                    long padded = len + (len & 1);
-                    if (t.equals("EXIF") && len <= MAX_EXIF_BYTES && in.position() + len <= in.size()) {
-                        byte[] exif = in.readBytes((int) len);
-                        int off = exif.length >= 6 && ascii(exif, 0, 6).equals("Exif\0\0") ? 6 : 0;
-                        orientation = exifOrientation(exif, off, exif.length - off);
-                        in.skip(padded - len);
-                    } else {
-                        if (t.equals("ANMF")) {
-                            frames++;
-                        }
-                        if (in.position() + padded > in.size()) {
-                            break;
-                        }
-                        in.skip(padded);
-                    }
-                }
-                return new ImageInfo(ImageFormat.WEBP, w, h, orientation, false, Math.max(frames, 1));
-            }
-            default -> throw ImageRejectedException.corrupt("WebP: unknown first chunk '" + type + "'");
-        }
-    }
-
-    // ---- helpers ----------------------------------------------------------------------------------------
-
-    private static boolean startsWith(byte[] h, byte[] magic) {
-        for (int i = 0; i < magic.length; i++) {
-            if (h[i] != magic[i]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    static String ascii(byte[] b, int off, int len) {
-        return new String(b, off, Math.max(0, Math.min(len, b.length - off)), StandardCharsets.ISO_8859_1);
-    }
+  static String ascii(byte[] b, int off, int len) {
+    return new String(b, off, Math.max(0, Math.min(len, b.length - off)), StandardCharsets.ISO_8859_1);
+  }
 }

@@ -31,17 +31,11 @@ public final class MediaProcessor {
     JsonObject images = new JsonObject();
     for (ThumbnailRenderer.Thumbnail thumbnail : rendition.thumbnails()) {
       String file = thumbnail.targetWidth() + "x.jpg";
-      storage.writeImage(media.sha256(), file, thumbnail.jpeg());
+      storage.writeImage(media.sha256(), file, out -> out.write(thumbnail.jpeg()));
       images.put(thumbnail.targetWidth() + "x", image(file, thumbnail.width(), thumbnail.height()));
     }
     String origFile = "orig." + info.format().extension();
-    Path part = storage.newTempFile();
-    try {
-      MetadataStripper.strip(original, info, part);
-      storage.commitImage(part, media.sha256(), origFile);
-    } finally {
-      MediaStorage.deleteQuietly(part);
-    }
+    storage.writeImage(media.sha256(), origFile, out -> MetadataStripper.strip(original, info, out));
     images.put("orig", image(origFile, info.displayWidth(), info.displayHeight()));
     return new Result(images, rendition.dominantColor());
   }

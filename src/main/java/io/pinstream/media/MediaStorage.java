@@ -15,11 +15,12 @@ import java.util.stream.Stream;
 /**
  * Files on disk, content-addressed by the SHA-256 of the original upload:
  * <pre>
- *   tmp/                          uploads being received, renders being written
+ *   tmp/                          uploads being received
  *   originals/ab/abcdef...        the upload as received (never served: it may carry GPS and other metadata)
  *   images/ab/abcdef.../736x.jpg  served variants: 236x.jpg, 474x.jpg, 736x.jpg, orig.{jpg,png,gif,webp}
  * </pre>
- * Every file is written under tmp/ and then moved into place atomically (same filesystem), so a
+ * Uploads are received under tmp/, images are written to a temp name beside their final one; both
+ * are then moved into place atomically (same filesystem), so a
  * reader or a crash never sees half a file.
  */
 public final class MediaStorage {
@@ -63,16 +64,10 @@ public final class MediaStorage {
     moveIntoPlace(received, original(sha256));
   }
 
-  /** Blocking: writes bytes to a temp file and moves it into place. */
-  public void writeImage(String sha256, String file, byte[] bytes) throws IOException {
-    Path part = newTempFile();
-    Files.write(part, bytes);
-    moveIntoPlace(part, image(sha256, file));
-  }
-
-  /** Blocking: moves a finished temp file into place as one of the served variants. */
-  public void commitImage(Path part, String sha256, String file) throws IOException {
-    moveIntoPlace(part, image(sha256, file));
+  /** Blocking: writes one of the served variants, atomically. */
+  void writeImage(String sha256, String file, AtomicFiles.Writer writer) throws IOException {
+    Files.createDirectories(imageDir(sha256));
+    AtomicFiles.write(image(sha256, file), writer);
   }
 
   /** Blocking: removes everything stored for this upload. */

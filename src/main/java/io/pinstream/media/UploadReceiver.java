@@ -36,6 +36,7 @@ final class UploadReceiver {
   private boolean sawFilePart;
   private boolean partEnded;
   private boolean requestEnded;
+  private boolean failing;
   private long bytes;
 
   private UploadReceiver(Vertx vertx, HttpServerRequest request, Path target, long maxBytes) {
@@ -78,6 +79,11 @@ final class UploadReceiver {
         .onFailure(this::fail)
         .onSuccess(opened -> {
           file = opened;
+          if (failing) {
+            // Failed while the file was being opened: fail() could not remove it then.
+            opened.close().onComplete(c -> vertx.fileSystem().delete(target.toString()));
+            return;
+          }
           upload.handler(chunk -> {
             if (!count(chunk.length())) {
               return;
@@ -104,7 +110,7 @@ final class UploadReceiver {
 
   /** Adds to the byte count; past the limit fails the upload (once) and says false. */
   private boolean count(int length) {
-    if (result.future().isComplete()) {
+    if (failing || result.future().isComplete()) {
       return false;
     }
     bytes += length;
@@ -117,7 +123,7 @@ final class UploadReceiver {
 
   /** Called at the end of the request and of the file part; acts once both are over. */
   private void finish() {
-    if (result.future().isComplete() || !requestEnded || (sawFilePart && !partEnded)) {
+    if (failing || result.future().isComplete() || !requestEnded || (sawFilePart && !partEnded)) {
       return;
     }
     if (!sawFilePart || file == null) {
@@ -137,11 +143,18 @@ final class UploadReceiver {
     });
   }
 
+  /** Removes the partial file first, then fails: when the client hears of it, nothing is left. */
   private void fail(Throwable cause) {
-    if (!result.tryFail(cause)) {
+    if (failing || result.future().isComplete()) {
       return;
     }
-    Future<Void> closed = file == null ? Future.succeededFuture() : file.close().otherwiseEmpty();
-    closed.onComplete(c -> vertx.fileSystem().delete(target.toString()));
+    failing = true;
+    if (file == null) {
+      result.tryFail(cause);
+      return;
+    }
+    file.close().otherwiseEmpty()
+        .compose(c -> vertx.fileSystem().delete(target.toString()))
+        .onComplete(deleted -> result.tryFail(cause));
   }
 }
