@@ -8,3 +8,9 @@ CREATE TABLE feed_outbox (
   PRIMARY KEY (pin_id, action)
 );
 CREATE INDEX feed_outbox_claim_idx ON feed_outbox (claimed_until);
+
+-- Accounts and boards with at least feed.celebrity_threshold followers are not fanned out; their
+-- pins are merged into home feeds at read time. The flag is sticky (set once, never cleared by
+-- unfollows): a home feed that stopped receiving an account's pins never has to take them back.
+ALTER TABLE users ADD COLUMN celebrity boolean NOT NULL DEFAULT false;
+ALTER TABLE boards ADD COLUMN celebrity boolean NOT NULL DEFAULT false;

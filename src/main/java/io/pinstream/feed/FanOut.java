@@ -83,12 +83,12 @@ public final class FanOut {
   }
 
   private Future<Void> add(long pinId) {
-    return queries.target(pinId, config.celebrityThreshold()).compose(pin -> {
+    return queries.target(pinId).compose(pin -> {
       if (pin == null || pin.deleted()) {
         // Deleted before its delivery ran: nothing to add (its removal cleans up any copy).
         return Future.succeededFuture();
       }
-      return queries.audience(pin)
+      return queries.audience(pin, false)
           .compose(audience -> inBatches(feeds(pin, audience), batch -> store.add(batch, pinId, config.homeCap())))
           .compose(v -> trending.rescore(List.of(pinId)));
     });
@@ -96,11 +96,11 @@ public final class FanOut {
 
   /** A deleted pin leaves every feed it may be in (the same audience; stale copies elsewhere are dropped at read). */
   private Future<Void> remove(long pinId) {
-    return queries.target(pinId, Integer.MAX_VALUE).compose(pin -> {
+    return queries.target(pinId).compose(pin -> {
       if (pin == null) {
         return Future.succeededFuture();
       }
-      return queries.audience(pin)
+      return queries.audience(pin, true)
           .compose(audience -> inBatches(feeds(pin, audience), batch -> store.remove(batch, List.of(pinId))));
     }).compose(v -> trending.remove(pinId)).compose(v -> pins.evict(List.of(pinId)));
   }

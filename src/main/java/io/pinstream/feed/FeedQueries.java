@@ -56,13 +56,13 @@ public final class FeedQueries {
                           boolean deleted) {
   }
 
-  public Future<PinTarget> target(long pinId, int celebrityThreshold) {
+  public Future<PinTarget> target(long pinId) {
     return pool.preparedQuery("""
-            SELECT p.id, p.owner_id, p.board_id, u.follower_count >= $2 AS owner_celebrity,
-                   b.follower_count >= $2 AS board_celebrity, p.deleted_at IS NOT NULL AS deleted
+            SELECT p.id, p.owner_id, p.board_id, u.celebrity AS owner_celebrity, b.celebrity AS board_celebrity,
+                   p.deleted_at IS NOT NULL AS deleted
               FROM pins p JOIN users u ON u.id = p.owner_id JOIN boards b ON b.id = p.board_id
              WHERE p.id = $1""")
-        .execute(Tuple.of(pinId, celebrityThreshold))
+        .execute(Tuple.of(pinId))
         .map(rows -> {
           if (rows.size() == 0) {
             return null;
@@ -73,27 +73,41 @@ public final class FeedQueries {
         });
   }
 
-  /** Whose home feeds a pin goes to: its author, the author's followers, the board's followers (celebrities skipped). */
-  public Future<List<Long>> audience(PinTarget pin) {
+  /**
+   * Whose home feeds a pin goes to: its author, the author's followers, the board's followers;
+   * a celebrity's followers (or a celebrity board's) only when {@code everyone} (removals: the pin
+   * may have been fanned out before its author became one).
+   */
+  public Future<List<Long>> audience(PinTarget pin, boolean everyone) {
     return ids("""
             SELECT $1::bigint
             UNION SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
             UNION SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""",
-        Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity(), pin.boardIsCelebrity()));
+        Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity() && !everyone, pin.boardIsCelebrity() && !everyone));
   }
 
   /** The feeds a home read merges at read time: followed users and boards above the threshold. */
   public record Celebrities(List<Long> users, List<Long> boards) {
+    boolean none() {
+      return users.isEmpty() && boards.isEmpty();
+    }
   }
 
-  public Future<Celebrities> followedCelebrities(long userId, int threshold) {
+  /** Marks a user (table "users") or board ("boards") as a celebrity once it has enough followers; true when it just became one. */
+  public Future<Boolean> promoteIfCelebrity(String table, long id, int threshold) {
+    return pool.preparedQuery("UPDATE " + table + " SET celebrity = true WHERE id = $1 AND NOT celebrity AND follower_count >= $2")
+        .execute(Tuple.of(id, threshold))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  public Future<Celebrities> followedCelebrities(long userId) {
     return pool.preparedQuery("""
             SELECT 'user' AS kind, u.id FROM follows f JOIN users u ON u.id = f.followee_id
-             WHERE f.follower_id = $1 AND u.follower_count >= $2
+             WHERE f.follower_id = $1 AND u.celebrity
             UNION ALL
             SELECT 'board', b.id FROM board_follows bf JOIN boards b ON b.id = bf.board_id
-             WHERE bf.user_id = $1 AND b.follower_count >= $2""")
-        .execute(Tuple.of(userId, threshold))
+             WHERE bf.user_id = $1 AND b.celebrity""")
+        .execute(Tuple.of(userId))
         .map(rows -> {
           List<Long> users = new ArrayList<>();
           List<Long> boards = new ArrayList<>();

@@ -43,7 +43,13 @@ final class FeedReader {
   Future<List<Long>> read(List<Source> sources, BiFunction<Long, Integer, Future<List<Long>>> fallback, Long before,
                           int limit) {
     List<String> keys = sources.stream().map(Source::key).toList();
-    return store.read(keys, before, limit).compose(windows -> {
+    return store.read(keys, before, limit).compose(windows -> merge(sources, windows, fallback, before, limit));
+  }
+
+  /** The page from windows already read from {@code sources} (in the same order), as {@link #read} does. */
+  Future<List<Long>> merge(List<Source> sources, List<FeedStore.Window> windows,
+                           BiFunction<Long, Integer, Future<List<Long>>> fallback, Long before, int limit) {
+    {
       boolean allBuilt = true;
       for (int i = 0; i < windows.size(); i++) {
         if (windows.get(i) == null) {
@@ -77,7 +83,7 @@ final class FeedReader {
         page.addAll(rest);
         return page;
       });
-    });
+    }
   }
 
   /** Rebuilds a lost feed from PostgreSQL, by whoever gets the lock; everyone else carries on without waiting. */

@@ -5,9 +5,13 @@ import io.pinstream.boards.BoardsApi;
 import io.pinstream.pins.PinsApi;
 import io.pinstream.config.Config;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import io.pinstream.http.Paging;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.function.BiFunction;
 import java.util.List;
 
 /**
@@ -35,19 +39,49 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
     this.config = config;
   }
 
-  /** A page of pins and the id to continue below (null on the last page). */
-  public record Page(List<JsonObject> items, Long next) {
+  /** A page of pins (encoded JSON objects) and the bookmark of the next page (null on the last page). */
+  public record Page(List<Buffer> items, String bookmark) {
+    /** {@code {"items": [...], "bookmark": ...}}, written from the encoded pins without re-encoding them. */
+    public Buffer toJson() {
+      Buffer out = Buffer.buffer(64 + items.stream().mapToInt(Buffer::length).sum() + items.size());
+      out.appendString("{\"items\":[");
+      for (int i = 0; i < items.size(); i++) {
+        if (i > 0) {
+          out.appendByte((byte) ',');
+        }
+        out.appendBuffer(items.get(i));
+      }
+      out.appendString("],\"bookmark\":").appendString(bookmark == null ? "null" : Json.encode(bookmark)).appendString("}");
+      return out;
+    }
   }
 
+  /**
+   * One round trip reads the hot home feed together with the cached list of followed celebrities;
+   * only a user who follows some makes a second one, for their feeds.
+   */
   public Future<Page> home(long userId, Long before, int pageSize) {
-    FeedReader.Source home = homeSource(userId);
-    return queries.followedCelebrities(userId, config.celebrityThreshold()).compose(celebrities -> {
-      List<FeedReader.Source> sources = new ArrayList<>();
-      sources.add(home);
-      celebrities.users().forEach(id -> sources.add(userSource(id)));
-      celebrities.boards().forEach(id -> sources.add(boardSource(id)));
-      return page(reader.read(sources, (b, n) -> queries.home(userId, b, n), before, pageSize + 1), pageSize);
-    });
+    int limit = pageSize + 1;
+    BiFunction<Long, Integer, Future<List<Long>>> truth = (b, n) -> queries.home(userId, b, n);
+    Future<List<Long>> ids = store.readHome(userId, before, limit).compose(read -> followedCelebrities(userId, read)
+        .compose(celebrities -> {
+          if (celebrities.none()) {
+            return reader.merge(List.of(homeSource(userId)), Collections.singletonList(read.home()), truth, before, limit);
+          }
+          List<FeedReader.Source> others = new ArrayList<>();
+          celebrities.users().forEach(id -> others.add(userSource(id)));
+          celebrities.boards().forEach(id -> others.add(boardSource(id)));
+          return store.read(others.stream().map(FeedReader.Source::key).toList(), before, limit).compose(windows -> {
+            List<FeedReader.Source> sources = new ArrayList<>(others.size() + 1);
+            List<FeedStore.Window> all = new ArrayList<>(others.size() + 1);
+            sources.add(homeSource(userId));
+            all.add(read.home());
+            sources.addAll(others);
+            all.addAll(windows);
+            return reader.merge(sources, all, truth, before, limit);
+          });
+        }));
+    return page(ids, pageSize);
   }
 
   public Future<Page> board(long boardId, Long before, int pageSize) {
@@ -61,13 +95,12 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
   }
 
   /** Trending, paged through a snapshot: {@code cursor} is null or what the last page returned. */
-  public Future<JsonObject> trending(String cursor, int pageSize) {
+  public Future<Page> trending(String cursor, int pageSize) {
     return trending.page(cursor, pageSize).compose(page -> {
       boolean more = page.ids().size() > pageSize;
       List<Long> ids = more ? page.ids().subList(0, pageSize) : page.ids();
-      return pins.hydrate(ids).map(items -> new JsonObject()
-          .put("items", new io.vertx.core.json.JsonArray(new ArrayList<>(items)))
-          .put("bookmark", more ? io.pinstream.http.Paging.bookmark(page.snapshot() + ":" + (page.offset() + pageSize)) : null));
+      String next = more ? Paging.bookmark(page.snapshot() + ":" + (page.offset() + pageSize)) : null;
+      return pins.hydrateEncoded(ids).map(items -> new Page(items, next));
     });
   }
 
@@ -75,9 +108,21 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
     return ids.compose(list -> {
       boolean more = list.size() > pageSize;
       List<Long> pageIds = more ? list.subList(0, pageSize) : list;
-      Long next = more ? pageIds.get(pageIds.size() - 1) : null;
-      return pins.hydrate(pageIds).map(items -> new Page(items, next));
+      String next = more ? Paging.bookmark(Long.toString(pageIds.get(pageIds.size() - 1))) : null;
+      return pins.hydrateEncoded(pageIds).map(items -> new Page(items, next));
     });
+  }
+
+  /**
+   * Which followed accounts and boards are merged at read time. Asked on every home read, so cached
+   * in Redis; dropped when the user follows or unfollows, and out of date for everyone the moment
+   * any account becomes a celebrity (a version number in the cached value).
+   */
+  private Future<FeedQueries.Celebrities> followedCelebrities(long userId, FeedStore.HomeRead read) {
+    return read.celebrities() != null
+        ? Future.succeededFuture(read.celebrities())
+        : queries.followedCelebrities(userId)
+            .compose(found -> store.cacheCelebrities(userId, read.version(), found, 300).map(found));
   }
 
   FeedReader.Source homeSource(long userId) {
@@ -96,26 +141,38 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
 
   @Override
   public Future<Void> userFollowed(long followerId, long followeeId) {
-    return queries.user(followeeId, null, config.homeCap())
+    return promote("users", followeeId)
+        .compose(v -> store.forgetCelebrities(followerId))
+        .compose(v -> queries.user(followeeId, null, config.homeCap()))
         .compose(ids -> store.addAll(store.home(followerId), ids, config.homeCap()));
   }
 
   @Override
   public Future<Void> userUnfollowed(long followerId, long followeeId) {
-    return queries.pinsLeavingOnUnfollowUser(followerId, followeeId, config.homeCap())
+    return store.forgetCelebrities(followerId)
+        .compose(v -> queries.pinsLeavingOnUnfollowUser(followerId, followeeId, config.homeCap()))
         .compose(ids -> store.remove(List.of(store.home(followerId)), ids));
   }
 
   @Override
   public Future<Void> boardFollowed(long followerId, long boardId) {
-    return queries.board(boardId, null, config.homeCap())
+    return promote("boards", boardId)
+        .compose(v -> store.forgetCelebrities(followerId))
+        .compose(v -> queries.board(boardId, null, config.homeCap()))
         .compose(ids -> store.addAll(store.home(followerId), ids, config.homeCap()));
   }
 
   @Override
   public Future<Void> boardUnfollowed(long followerId, long boardId) {
-    return queries.pinsLeavingOnUnfollowBoard(followerId, boardId, config.homeCap())
+    return store.forgetCelebrities(followerId)
+        .compose(v -> queries.pinsLeavingOnUnfollowBoard(followerId, boardId, config.homeCap()))
         .compose(ids -> store.remove(List.of(store.home(followerId)), ids));
+  }
+
+  /** A user or board that just reached the threshold stops being fanned out from its next pin on. */
+  private Future<Void> promote(String table, long id) {
+    return queries.promoteIfCelebrity(table, id, config.celebrityThreshold())
+        .compose(promoted -> promoted ? store.celebritiesChanged() : Future.succeededFuture());
   }
 
   // ---- pins change feeds ----

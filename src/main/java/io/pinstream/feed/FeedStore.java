@@ -171,19 +171,21 @@ public final class FeedStore {
     }
     return batch(requests).map(replies -> {
       List<Window> windows = new ArrayList<>(replies.size());
-      for (Response reply : replies) {
-        if (reply == null) {
-          windows.add(null);
-          continue;
-        }
-        List<Long> ids = new ArrayList<>(reply.size() - 1);
-        for (int i = 1; i < reply.size(); i++) {
-          ids.add(reply.get(i).toLong());
-        }
-        windows.add(new Window((long) Double.parseDouble(reply.get(0).toString()), ids));
-      }
+      replies.forEach(reply -> windows.add(window(reply)));
       return windows;
     });
+  }
+
+  /** A READ script's reply: null when the feed is not built. */
+  private static Window window(Response reply) {
+    if (reply == null) {
+      return null;
+    }
+    List<Long> ids = new ArrayList<>(reply.size() - 1);
+    for (int i = 1; i < reply.size(); i++) {
+      ids.add(reply.get(i).toLong());
+    }
+    return new Window((long) Double.parseDouble(reply.get(0).toString()), ids);
   }
 
   public Future<Void> beginBuild(String feed) {
@@ -199,6 +201,69 @@ public final class FeedStore {
     args.add(Long.toString(floor));
     ids.forEach(id -> args.add(Long.toString(id)));
     return batch(List.of(scripts.call(FINISH_BUILD, feed, args.toArray(String[]::new)))).mapEmpty();
+  }
+
+  private String celebritiesKey(long userId) {
+    return keys.key("celebrities", userId);
+  }
+
+  private String celebritiesVersionKey() {
+    return keys.key("celebrities", "version");
+  }
+
+  /**
+   * A home feed's first read, in one round trip: the user's cached list of followed celebrities
+   * (null when absent or older than the last promotion of any account to celebrity) and the hot
+   * home feed's window.
+   */
+  public record HomeRead(FeedQueries.Celebrities celebrities, String version, Window home) {
+  }
+
+  public Future<HomeRead> readHome(long userId, Long before, int limit) {
+    String max = before == null ? "+inf" : "(" + before;
+    return batch(List.of(
+            Request.cmd(Command.GET).arg(celebritiesVersionKey()),
+            Request.cmd(Command.GET).arg(celebritiesKey(userId)),
+            scripts.call(READ, home(userId), max, Integer.toString(limit))))
+        .map(replies -> {
+          String version = replies.get(0) == null ? "0" : replies.get(0).toString();
+          FeedQueries.Celebrities celebrities = null;
+          if (replies.get(1) != null) {
+            String[] parts = replies.get(1).toString().split("[#|]", -1);
+            if (parts.length == 3 && parts[0].equals(version)) {
+              celebrities = new FeedQueries.Celebrities(ids(parts[1]), ids(parts[2]));
+            }
+          }
+          return new HomeRead(celebrities, version, window(replies.get(2)));
+        });
+  }
+
+  public Future<Void> cacheCelebrities(long userId, String version, FeedQueries.Celebrities celebrities, int seconds) {
+    String value = version + "#" + join(celebrities.users()) + "|" + join(celebrities.boards());
+    return redis.send(Request.cmd(Command.SET).arg(celebritiesKey(userId)).arg(value).arg("EX").arg(seconds)).mapEmpty();
+  }
+
+  public Future<Void> forgetCelebrities(long userId) {
+    return redis.send(Request.cmd(Command.DEL).arg(celebritiesKey(userId))).mapEmpty();
+  }
+
+  /** Some account became a celebrity: every cached list of followed celebrities is out of date. */
+  public Future<Void> celebritiesChanged() {
+    return redis.send(Request.cmd(Command.INCR).arg(celebritiesVersionKey())).mapEmpty();
+  }
+
+  private static List<Long> ids(String csv) {
+    List<Long> out = new ArrayList<>();
+    for (String id : csv.split(",")) {
+      if (!id.isEmpty()) {
+        out.add(Long.parseLong(id));
+      }
+    }
+    return out;
+  }
+
+  private static String join(List<Long> ids) {
+    return String.join(",", ids.stream().map(String::valueOf).toList());
   }
 
   /** A short Redis lock, so a lost feed is rebuilt by one request, not by every concurrent one. */

@@ -5,10 +5,7 @@ import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.http.Ids;
 import io.pinstream.http.Paging;
-import io.pinstream.http.Responses;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -35,30 +32,31 @@ public final class FeedsApi {
 
   private void home(RoutingContext ctx) {
     Paging paging = Paging.of(ctx);
-    Responses.reply(ctx, 200, list(feeds.home(Auth.user(ctx).id(), paging.afterId(), paging.pageSize())));
+    reply(ctx, feeds.home(Auth.user(ctx).id(), paging.afterId(), paging.pageSize()));
   }
 
   private void board(RoutingContext ctx) {
     Paging paging = Paging.of(ctx);
     long boardId = Ids.pathId(ctx, "id", "board");
-    Responses.reply(ctx, 200, list(boards.get(boardId)
-        .compose(board -> feeds.board(boardId, paging.afterId(), paging.pageSize()))));
+    reply(ctx, boards.get(boardId).compose(board -> feeds.board(boardId, paging.afterId(), paging.pageSize())));
   }
 
   private void user(RoutingContext ctx) {
     Paging paging = Paging.of(ctx);
-    Responses.reply(ctx, 200, list(users.byUsername(ctx.pathParam("username"))
-        .compose(user -> feeds.user(user.id(), paging.afterId(), paging.pageSize()))));
+    reply(ctx, users.byUsername(ctx.pathParam("username"))
+        .compose(user -> feeds.user(user.id(), paging.afterId(), paging.pageSize())));
   }
 
   private void trending(RoutingContext ctx) {
     Paging paging = Paging.of(ctx);
-    Responses.reply(ctx, 200, feeds.trending(paging.cursor(), paging.pageSize()));
+    reply(ctx, feeds.trending(paging.cursor(), paging.pageSize()));
   }
 
-  private static Future<JsonObject> list(Future<FeedService.Page> page) {
-    return page.map(p -> new JsonObject()
-        .put("items", new JsonArray(new java.util.ArrayList<>(p.items())))
-        .put("bookmark", p.next() == null ? null : Paging.bookmark(Long.toString(p.next()))));
+  private static void reply(RoutingContext ctx, Future<FeedService.Page> page) {
+    page.onSuccess(p -> ctx.response()
+            .putHeader("Content-Type", "application/json; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .end(p.toJson()))
+        .onFailure(ctx::fail);
   }
 }

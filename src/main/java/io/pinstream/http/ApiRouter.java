@@ -39,7 +39,8 @@ public final class ApiRouter {
 
     UserStore users = new UserStore(services.pg());
     BoardStore boards = new BoardStore(services.pg());
-    SessionStore sessions = new SessionStore(services.pg(), services.config().auth().sessionTtlDays());
+    SessionStore sessions = new SessionStore(services.pg(), services.redis(), services.keys(),
+        services.config().auth().sessionTtlDays());
     Auth auth = new Auth(sessions);
     RateLimiter limiter = new RateLimiter(services.redis(), services.keys());
     MediaStore media = new MediaStore(services.pg());
