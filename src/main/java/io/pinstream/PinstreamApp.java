@@ -17,6 +17,7 @@ import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
 import io.pinstream.media.ThumbnailQueue;
 import io.pinstream.media.ThumbnailVerticle;
+import io.pinstream.shop.ClickRecorder;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -98,8 +99,12 @@ public final class PinstreamApp {
           Config.Media media = config.media();
           ThumbnailQueue thumbnails = new ThumbnailQueue(vertx, new MediaStore(pool), media.workers(), media.queueSize(),
               media.jobLeaseSeconds(), registry);
-          Services services = new Services(config, pool, api, new RedisKeys(config.redis().keyPrefix()), registry,
-              passwords, new MediaStorage(media.dir()), thumbnails);
+          RedisKeys keys = new RedisKeys(config.redis().keyPrefix());
+          Config.Shop shop = config.shop();
+          ClickRecorder clicks = new ClickRecorder(vertx, pool, api, keys, shop.clickSecret(), shop.clickBatchSize(),
+              shop.clickFlushMs());
+          Services services = new Services(config, pool, api, keys, registry, passwords, new MediaStorage(media.dir()),
+              thumbnails, clicks);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
@@ -158,6 +163,9 @@ public final class PinstreamApp {
       undeployed = undeployed.compose(v -> vertx.undeploy(id));
     }
     return undeployed
+        // The servers have drained, so no click comes in any more: write the buffered ones while the pool is open.
+        .eventually(() -> services.clicks().close().timeout(15, TimeUnit.SECONDS)
+            .onFailure(e -> log.error("clicks still buffered at shutdown could not be written: {}", e.toString())))
         .eventually(() -> services.pg().close())
         .eventually(() -> {
           redisClient.close();

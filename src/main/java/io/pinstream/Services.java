@@ -6,6 +6,7 @@ import io.pinstream.config.Config;
 import io.pinstream.infra.RedisKeys;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.ThumbnailQueue;
+import io.pinstream.shop.ClickRecorder;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 
@@ -14,5 +15,6 @@ import io.vertx.sqlclient.Pool;
  * (the pools are thread-safe; stores built from them hold no per-request state).
  */
 public record Services(Config config, Pool pg, RedisAPI redis, RedisKeys keys, PrometheusMeterRegistry metrics,
-                       PasswordHasher passwords, MediaStorage mediaStorage, ThumbnailQueue thumbnails) {
+                       PasswordHasher passwords, MediaStorage mediaStorage, ThumbnailQueue thumbnails,
+                       ClickRecorder clicks) {
 }

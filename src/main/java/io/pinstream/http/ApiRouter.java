@@ -13,6 +13,10 @@ import io.pinstream.media.MediaApi;
 import io.pinstream.media.MediaStore;
 import io.pinstream.pins.PinStore;
 import io.pinstream.pins.PinsApi;
+import io.pinstream.shop.ConversionStore;
+import io.pinstream.shop.MerchantStore;
+import io.pinstream.shop.Reports;
+import io.pinstream.shop.ShopApi;
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
@@ -55,7 +59,10 @@ public final class ApiRouter {
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
     new UsersApi(users, auth, UsersApi.FollowListener.NONE).mount(api);
     new BoardsApi(boards, users, auth).mount(api);
-    new PinsApi(new PinStore(services.pg()), boards, users, media, auth, imageBaseUrl).mount(api);
+    MerchantStore merchants = new MerchantStore(services.pg());
+    new PinsApi(new PinStore(services.pg()), boards, users, media, merchants, auth, imageBaseUrl).mount(api);
+    new ShopApi(services.pg(), merchants, new ConversionStore(services.pg()), new Reports(services.pg()), services.clicks(),
+        sessions, auth, services.config()).mount(api);
 
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);

@@ -11,6 +11,8 @@ import io.pinstream.http.Problems;
 import io.pinstream.http.Responses;
 import io.pinstream.media.Media;
 import io.pinstream.media.MediaStore;
+import io.pinstream.shop.MerchantStore;
+import io.pinstream.shop.ProductPins;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,14 +28,17 @@ public final class PinsApi {
   private final BoardStore boards;
   private final UserStore users;
   private final MediaStore media;
+  private final MerchantStore merchants;
   private final Auth auth;
   private final String imageBaseUrl;
 
-  public PinsApi(PinStore pins, BoardStore boards, UserStore users, MediaStore media, Auth auth, String imageBaseUrl) {
+  public PinsApi(PinStore pins, BoardStore boards, UserStore users, MediaStore media, MerchantStore merchants, Auth auth,
+                 String imageBaseUrl) {
     this.pins = pins;
     this.boards = boards;
     this.users = users;
     this.media = media;
+    this.merchants = merchants;
     this.auth = auth;
     this.imageBaseUrl = imageBaseUrl;
   }
@@ -56,18 +61,18 @@ public final class PinsApi {
     String description = in.optionalString("description", 0, 800);
     String altText = in.optionalString("alt_text", 0, 500);
     String link = httpLink(in, in.optionalString("link", 1, 2048));
-    if (in.has("product")) {
-      in.error("product", "product pins need a merchant, and no merchant accepts them on this server yet");
-    }
+    Product product = ProductPins.read(in, link);
     in.validate();
     Future<JsonObject> created = boards.owned(boardId, me.id())
-        .compose(board -> media.get(mediaId))
+        .compose(board -> ProductPins.check(merchants, product, link))
+        .compose(checked -> media.get(mediaId))
         .compose(found -> {
           if (found == null || Media.FAILED.equals(found.status())) {
             return Future.failedFuture(Problems.invalid("media_id", found == null
                 ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
           }
-          return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null));
+          return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
+              product));
         })
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, created);
@@ -95,7 +100,8 @@ public final class PinsApi {
     Future<JsonObject> saved = pins.get(id)
         .compose(original -> boards.owned(boardId, me.id())
             .compose(board -> pins.create(new PinStore.NewPin(boardId, me.id(), original.media().id(),
-                original.title(), original.description(), original.link(), original.altText(), original.id()))))
+                original.title(), original.description(), original.link(), original.altText(), original.id(),
+                original.product()))))
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, saved);
   }
