@@ -73,7 +73,7 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Auth auth, Rate
     Shop shop = new Shop(r.secret("shop", "click_secret"),
         r.integer("shop", "pinner_share_bps", 0, 10_000),
         r.integer("shop", "click_batch_size", 1, 10_000),
-        r.integer("shop", "click_flush_ms", 1, 10_000));
+        r.integer("shop", "click_flush_ms", 1, 600_000));
     return new Config(http, pg, redis, media, auth, limits, shop);
   }
 

@@ -38,7 +38,7 @@ public final class ShopApi {
       "^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
   private static final Pattern BOT = Pattern.compile(
       "bot|crawl|spider|slurp|facebookexternalhit|preview|headless|phantomjs|lighthouse|pingdom|monitor|scanner"
-          + "|curl/|wget/|python-requests|python-urllib|go-http-client|okhttp|libwww|httpclient|java/",
+          + "|curl/|wget/|python-requests|python-urllib|go-http-client|java-http-client|okhttp|libwww|httpclient|java/",
       Pattern.CASE_INSENSITIVE);
   private static final SecureRandom RANDOM = new SecureRandom();
 
