@@ -68,7 +68,7 @@ public final class ConversionStore {
           Conversion created = Conversion.from(rows.iterator().next());
           return conn.preparedQuery("""
                   INSERT INTO ledger_entries (conversion_id, account, user_id, amount_minor, currency, kind, created_at)
-                  VALUES ($1, 'pinner:' || $2, $2, $3, $4, 'commission', $6),
+                  VALUES ($1, 'pinner:' || $2::bigint, $2::bigint, $3, $4, 'commission', $6),
                          ($1, 'platform', NULL, $5, $4, 'commission', $6)""")
               .execute(Tuple.of(created.id(), created.pinnerId(), c.split().pinner(), c.currency(), c.split().platform(),
                   c.createdAt()))
