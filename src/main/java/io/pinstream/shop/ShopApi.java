@@ -94,17 +94,18 @@ public final class ShopApi {
         throw Problems.notFound("pin_has_no_link", "Pin " + pinId + " links nowhere");
       }
       String clickId = newClickId();
+      String agent = ctx.request().getHeader("User-Agent");
+      String referrer = ctx.request().getHeader("Referer");
+      // Handed over before the answer goes out, so whoever sees the 302 can rely on the click being taken.
+      clicks.record(new Click(clickId, pinId, target.merchantId(), target.ownerId(), v == null ? null : v.id(),
+          clicks.hash(ClientIp.of(ctx, trustForwardedFor)), clicks.hash(agent == null ? "" : agent),
+          referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 2048)),
+          agent == null || agent.isBlank() || BOT.matcher(agent).find(), OffsetDateTime.now(ZoneOffset.UTC)));
       ctx.response().setStatusCode(302)
           .putHeader("Location", withClickId(target.link(), clickId))
           .putHeader("Cache-Control", "no-store")
           .putHeader("Referrer-Policy", "no-referrer-when-downgrade")
           .end();
-      String agent = ctx.request().getHeader("User-Agent");
-      String referrer = ctx.request().getHeader("Referer");
-      clicks.record(new Click(clickId, pinId, target.merchantId(), target.ownerId(), v == null ? null : v.id(),
-          clicks.hash(ClientIp.of(ctx, trustForwardedFor)), clicks.hash(agent == null ? "" : agent),
-          referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 2048)),
-          agent == null || agent.isBlank() || BOT.matcher(agent).find(), OffsetDateTime.now(ZoneOffset.UTC)));
       return null;
     })).onFailure(ctx::fail);
   }
