@@ -2,6 +2,8 @@ package io.pinstream.shop;
 
 import io.pinstream.testing.TestApp;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -134,5 +136,38 @@ class ClicksTest {
     }
     assertThat(events).filteredOn(e -> pin.getString("id").equals(e.getString("pin_id")))
         .containsExactly(new JsonObject().put("pin_id", pin.getString("id")).put("clicks", 1L));
+  }
+
+  @Test
+  @DisplayName("when Redis does not answer, PostgreSQL decides repeats and no click is lost")
+  void redisDown() throws Exception {
+    String token = shop.api().signUpAndLogIn("redisless");
+    JsonObject pin = shop.postPin(token, "https://example.com/nored", null).json();
+    long pinId = Long.parseLong(pin.getString("id"));
+    long ownerId = Long.parseLong(pin.getJsonObject("owner").getString("id"));
+    Redis dead = Redis.createClient(app.vertx(), "redis://127.0.0.1:1");
+    ClickRecorder recorder = new ClickRecorder(app.vertx(), app.app().services().pg(), RedisAPI.api(dead),
+        app.app().services().keys(), "secret", 500, 10);
+    try {
+      byte[] ip = recorder.hash("203.0.113.7");
+      byte[] agent = recorder.hash(Shop.BROWSER);
+      recorder.record(new Click(ShopApi.newClickId(), pinId, null, ownerId, null, ip, agent, null, false,
+          java.time.OffsetDateTime.now()));
+      recorder.written(10_000).await(15, TimeUnit.SECONDS);
+      recorder.record(new Click(ShopApi.newClickId(), pinId, null, ownerId, null, ip, agent, null, false,
+          java.time.OffsetDateTime.now()));
+      recorder.record(new Click(ShopApi.newClickId(), pinId, null, ownerId, null, recorder.hash("203.0.113.8"), agent,
+          null, false, java.time.OffsetDateTime.now()));
+      recorder.record(new Click(ShopApi.newClickId(), pinId, null, ownerId, null, ip, agent, null, true,
+          java.time.OffsetDateTime.now()));
+    } finally {
+      recorder.close().await(15, TimeUnit.SECONDS);
+      dead.close();
+    }
+    assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1", pinId)).isEqualTo(4);
+    assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1 AND counted", pinId)).isEqualTo(2);
+    assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1 AND not_counted_reason = 'repeat'", pinId)).isEqualTo(1);
+    assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1 AND not_counted_reason = 'bot'", pinId)).isEqualTo(1);
+    assertThat(shop.api().get("/api/v1/pins/" + pinId).json().getInteger("click_count")).isEqualTo(2);
   }
 }
