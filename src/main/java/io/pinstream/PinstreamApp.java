@@ -23,6 +23,7 @@ import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
 import io.pinstream.media.ThumbnailQueue;
 import io.pinstream.media.ThumbnailVerticle;
+import io.pinstream.shop.ClickRecorder;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -111,8 +112,11 @@ public final class PinstreamApp {
           Trending trending = new Trending(vertx, redis, keys, pool, feedStore, config.feed());
           FanOut fanOut = new FanOut(vertx, pool, feedStore, feedQueries, trending, hydrator, config.feed(), registry);
           FeedService feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, config.feed());
+          Config.Shop shop = config.shop();
+          ClickRecorder clicks = new ClickRecorder(vertx, pool, api, keys, shop.clickSecret(), shop.clickBatchSize(),
+              shop.clickFlushMs());
           Services services = new Services(config, pool, redis, api, keys, registry, passwords,
-              new MediaStorage(media.dir()), thumbnails, feeds, fanOut);
+              new MediaStorage(media.dir()), thumbnails, feeds, fanOut, clicks);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
@@ -138,6 +142,9 @@ public final class PinstreamApp {
         app.deployments.add(workers);
         services.thumbnails().startSweeping();
         services.fanOut().startSweeping();
+        // Counted clicks move a pin's click_count and trending score: drop its cached copy, rescore it.
+        vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(ClickRecorder.CLICKED_ADDRESS, clicked ->
+            services.feeds().pinEngaged(List.of(Long.parseLong(clicked.body().getString("pin_id")))));
         return vertx.deployVerticle(() -> {
           HttpVerticle verticle = new HttpVerticle(services);
           verticles.add(verticle);
@@ -173,6 +180,9 @@ public final class PinstreamApp {
       undeployed = undeployed.compose(v -> vertx.undeploy(id));
     }
     return undeployed
+        // The servers have drained, so no click comes in any more: write the buffered ones while the pool is open.
+        .eventually(() -> services.clicks().close().timeout(15, TimeUnit.SECONDS)
+            .onFailure(e -> log.error("clicks still buffered at shutdown could not be written: {}", e.toString())))
         .eventually(() -> services.pg().close())
         .eventually(() -> {
           redisClient.close();

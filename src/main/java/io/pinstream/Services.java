@@ -9,6 +9,7 @@ import io.pinstream.infra.RedisKeys;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.ThumbnailQueue;
 import io.vertx.redis.client.Redis;
+import io.pinstream.shop.ClickRecorder;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 
@@ -18,5 +19,5 @@ import io.vertx.sqlclient.Pool;
  */
 public record Services(Config config, Pool pg, Redis redisClient, RedisAPI redis, RedisKeys keys,
                        PrometheusMeterRegistry metrics, PasswordHasher passwords, MediaStorage mediaStorage,
-                       ThumbnailQueue thumbnails, FeedService feeds, FanOut fanOut) {
+                       ThumbnailQueue thumbnails, FeedService feeds, FanOut fanOut, ClickRecorder clicks) {
 }

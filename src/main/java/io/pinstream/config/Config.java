@@ -6,7 +6,8 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /** The whole configuration, validated once at start so a wrong setting fails fast with one line. */
-public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth auth, RateLimits rateLimits) {
+public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth auth, RateLimits rateLimits,
+                     Shop shop) {
 
   public record Http(String host, int port, int instances, int jsonBodyLimit, int shutdownGraceSeconds,
                      boolean trustForwardedFor) {
@@ -44,6 +45,16 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
                            int failedLoginsPerUsernamePer15Min) {
   }
 
+  /**
+   * @param clickSecret     HMAC key for the IP and user-agent hashes of clicks; empty: a random one per process
+   *                        (hashes then differ between nodes and restarts, so set it in production)
+   * @param pinnerShareBps  the pinner's share of each commission, in basis points
+   * @param clickBatchSize  clicks written to PostgreSQL in one statement at most
+   * @param clickFlushMs    how often buffered clicks are written
+   */
+  public record Shop(String clickSecret, int pinnerShareBps, int clickBatchSize, int clickFlushMs) {
+  }
+
   public static Config from(JsonObject json) {
     Reader r = new Reader(json);
     Http http = new Http(
@@ -76,7 +87,11 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("rate_limits", "signups_per_username_per_hour", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "logins_per_ip_per_15min", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "failed_logins_per_username_per_15min", 1, Integer.MAX_VALUE));
-    return new Config(http, pg, redis, media, feed, auth, limits);
+    Shop shop = new Shop(r.secret("shop", "click_secret"),
+        r.integer("shop", "pinner_share_bps", 0, 10_000),
+        r.integer("shop", "click_batch_size", 1, 10_000),
+        r.integer("shop", "click_flush_ms", 1, 600_000));
+    return new Config(http, pg, redis, media, feed, auth, limits, shop);
   }
 
   /** Reads typed settings and names the environment variable in every complaint. */
@@ -104,6 +119,14 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         throw new ConfigException(env(section, key) + " must be a string");
       }
       return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** A string kept exactly as given (may be empty). */
+    String secret(String section, String key) {
+      if (!(raw(section, key) instanceof String s)) {
+        throw new ConfigException(env(section, key) + " must be a string");
+      }
+      return s;
     }
 
     boolean bool(String section, String key) {

@@ -14,6 +14,10 @@ import io.pinstream.media.MediaApi;
 import io.pinstream.media.MediaStore;
 import io.pinstream.pins.PinStore;
 import io.pinstream.pins.PinsApi;
+import io.pinstream.shop.ConversionStore;
+import io.pinstream.shop.MerchantStore;
+import io.pinstream.shop.Reports;
+import io.pinstream.shop.ShopApi;
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
@@ -57,8 +61,11 @@ public final class ApiRouter {
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
     new UsersApi(users, auth, services.feeds()).mount(api);
     new BoardsApi(boards, users, auth, services.feeds()).mount(api);
-    new PinsApi(new PinStore(services.pg()), boards, media, auth, imageBaseUrl, services.feeds()).mount(api);
+    MerchantStore merchants = new MerchantStore(services.pg());
+    new PinsApi(new PinStore(services.pg()), boards, media, merchants, auth, imageBaseUrl, services.feeds()).mount(api);
     new FeedsApi(services.feeds(), boards, users, auth).mount(api);
+    new ShopApi(services.pg(), merchants, new ConversionStore(services.pg()), new Reports(services.pg()), services.clicks(),
+        sessions, auth, services.config()).mount(api);
 
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);

@@ -11,12 +11,14 @@ import java.time.OffsetDateTime;
 
 /** A pin with its owner and media, as the API shows it. */
 public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner, String title, String description,
-                  String link, String altText, Media media, Long parentPinId, int saveCount, int clickCount) {
+                  String link, String altText, Media media, Long parentPinId, int saveCount, int clickCount,
+                  Product product) {
 
   /** Read by {@link #from(Row)}; media columns are prefixed "media_" (see {@link Media#from(Row, String)}). */
   public static final String SELECT = """
       SELECT p.id, p.created_at, p.board_id, p.owner_id, u.username AS owner_username, p.title, p.description,
              p.link, p.alt_text, p.parent_pin_id, p.save_count, p.click_count,
+             p.merchant_id, p.price_minor, p.currency, p.availability,
              m.id AS media_id, m.sha256 AS media_sha256, m.format AS media_format, m.bytes AS media_bytes,
              m.width AS media_width, m.height AS media_height, m.status AS media_status, m.images AS media_images,
              m.dominant_color AS media_dominant_color, m.failure_code AS media_failure_code
@@ -27,11 +29,11 @@ public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner
     return new Pin(row.getLong("id"), row.getOffsetDateTime("created_at"), row.getLong("board_id"),
         new UserRef(row.getLong("owner_id"), row.getString("owner_username")), row.getString("title"),
         row.getString("description"), row.getString("link"), row.getString("alt_text"), Media.from(row, "media_"),
-        row.getLong("parent_pin_id"), row.getInteger("save_count"), row.getInteger("click_count"));
+        row.getLong("parent_pin_id"), row.getInteger("save_count"), row.getInteger("click_count"), Product.from(row));
   }
 
   public JsonObject toJson(String imageBaseUrl) {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("id", Ids.format(id))
         .put("created_at", Times.format(createdAt))
         .put("board_id", Ids.format(boardId))
@@ -44,5 +46,9 @@ public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner
         .put("parent_pin_id", parentPinId == null ? null : Ids.format(parentPinId))
         .put("save_count", saveCount)
         .put("click_count", clickCount);
+    if (product != null) {
+      json.put("product", product.toJson());
+    }
+    return json;
   }
 }

@@ -16,21 +16,25 @@ public final class PinStore {
 
   /** The fields a new pin (or a save of one) is made of. */
   public record NewPin(long boardId, long ownerId, long mediaId, String title, String description, String link,
-                       String altText, Long parentPinId) {
+                       String altText, Long parentPinId, Product product) {
   }
 
   public Future<Pin> create(NewPin pin) {
+    Product product = pin.product();
     return pool.preparedQuery("""
             WITH p AS (
-              INSERT INTO pins (board_id, owner_id, media_id, title, description, link, alt_text, parent_pin_id)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id),
+              INSERT INTO pins (board_id, owner_id, media_id, title, description, link, alt_text, parent_pin_id,
+                                merchant_id, price_minor, currency, availability)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id),
             b AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1),
             u AS (UPDATE users SET pin_count = pin_count + 1 WHERE id = $2),
             s AS (UPDATE pins SET save_count = save_count + 1 WHERE id = $8),
             o AS (INSERT INTO feed_outbox (pin_id, action) SELECT id, 'add' FROM p)
             SELECT id FROM p""")
         .execute(Tuple.from(new Object[]{pin.boardId(), pin.ownerId(), pin.mediaId(), pin.title(), pin.description(),
-            pin.link(), pin.altText(), pin.parentPinId()}))
+            pin.link(), pin.altText(), pin.parentPinId(),
+            product == null ? null : product.merchantId(), product == null ? null : product.priceMinor(),
+            product == null ? null : product.currency(), product == null ? null : product.availability()}))
         .compose(rows -> get(rows.iterator().next().getLong(0)));
   }
 

@@ -9,6 +9,8 @@ import io.pinstream.http.Problems;
 import io.pinstream.http.Responses;
 import io.pinstream.media.Media;
 import io.pinstream.media.MediaStore;
+import io.pinstream.shop.MerchantStore;
+import io.pinstream.shop.ProductPins;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -23,6 +25,7 @@ public final class PinsApi {
   private final PinStore pins;
   private final BoardStore boards;
   private final MediaStore media;
+  private final MerchantStore merchants;
   private final Auth auth;
   private final String imageBaseUrl;
   private final PinListener listener;
@@ -41,11 +44,12 @@ public final class PinsApi {
     Future<Void> pinSaved(long originalPinId);
   }
 
-  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, Auth auth, String imageBaseUrl,
-                 PinListener listener) {
+  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, MerchantStore merchants, Auth auth,
+                 String imageBaseUrl, PinListener listener) {
     this.pins = pins;
     this.boards = boards;
     this.media = media;
+    this.merchants = merchants;
     this.auth = auth;
     this.imageBaseUrl = imageBaseUrl;
     this.listener = listener;
@@ -67,18 +71,18 @@ public final class PinsApi {
     String description = in.optionalString("description", 0, 800);
     String altText = in.optionalString("alt_text", 0, 500);
     String link = httpLink(in, in.optionalString("link", 1, 2048));
-    if (in.has("product")) {
-      in.error("product", "product pins need a merchant, and no merchant accepts them on this server yet");
-    }
+    Product product = ProductPins.read(in, link);
     in.validate();
     Future<JsonObject> created = boards.owned(boardId, me.id())
-        .compose(board -> media.get(mediaId))
+        .compose(board -> ProductPins.check(merchants, product, link))
+        .compose(checked -> media.get(mediaId))
         .compose(found -> {
           if (found == null || Media.FAILED.equals(found.status())) {
             return Future.failedFuture(Problems.invalid("media_id", found == null
                 ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
           }
-          return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null));
+          return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
+              product));
         })
         .compose(pin -> settle(listener.pinCreated(pin.id())).map(pin))
         .map(pin -> created(ctx, pin));
@@ -107,7 +111,8 @@ public final class PinsApi {
     Future<JsonObject> saved = pins.get(id)
         .compose(original -> boards.owned(boardId, me.id())
             .compose(board -> pins.create(new PinStore.NewPin(boardId, me.id(), original.media().id(),
-                original.title(), original.description(), original.link(), original.altText(), original.id()))))
+                original.title(), original.description(), original.link(), original.altText(), original.id(),
+                original.product()))))
         .compose(pin -> settle(listener.pinCreated(pin.id()).compose(v -> listener.pinSaved(id))).map(pin))
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, saved);

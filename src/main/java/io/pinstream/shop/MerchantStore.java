@@ -1,0 +1,75 @@
+package io.pinstream.shop;
+
+import io.pinstream.http.Problems;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * Merchants and their API keys. A key is 256 random bits shown once at creation; only its SHA-256 is
+ * stored (a fast hash is right for a full-entropy secret), so a leaked table leaks no usable key.
+ */
+public final class MerchantStore {
+  public static final String KEY_PREFIX = "psk_";
+  private final SecureRandom random = new SecureRandom();
+  private final Pool pool;
+
+  public MerchantStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** A new merchant and its API key, the only time the key exists outside the merchant's hands. */
+  public record Created(Merchant merchant, String apiKey) {
+  }
+
+  public Future<Created> create(long ownerId, String name, String domain, int rateBps, int windowDays,
+                                String currency) {
+    byte[] secret = new byte[32];
+    random.nextBytes(secret);
+    String key = KEY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    return pool.preparedQuery("""
+            INSERT INTO merchants (owner_id, name, domain, commission_rate_bps, attribution_window_days, currency,
+                                   api_key_hash)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING""" + " " + Merchant.COLUMNS)
+        .execute(Tuple.from(new Object[]{ownerId, name, domain, rateBps, windowDays, currency, hash(key)}))
+        .map(rows -> new Created(Merchant.from(rows.iterator().next()), key));
+  }
+
+  /** The merchant, or null. */
+  public Future<Merchant> find(long id) {
+    return pool.preparedQuery("SELECT " + Merchant.COLUMNS + " FROM merchants WHERE id = $1")
+        .execute(Tuple.of(id))
+        .map(rows -> rows.size() == 0 ? null : Merchant.from(rows.iterator().next()));
+  }
+
+  public Future<Merchant> get(long id) {
+    return find(id).compose(m -> m == null
+        ? Future.failedFuture(Problems.notFound("merchant_not_found", "No merchant with id " + id))
+        : Future.succeededFuture(m));
+  }
+
+  /** The merchant whose API key this is, or null. */
+  public Future<Merchant> byApiKey(String key) {
+    if (key == null || !key.startsWith(KEY_PREFIX) || key.length() > 100) {
+      return Future.succeededFuture(null);
+    }
+    return pool.preparedQuery("SELECT " + Merchant.COLUMNS + " FROM merchants WHERE api_key_hash = $1")
+        .execute(Tuple.of(hash(key)))
+        .map(rows -> rows.size() == 0 ? null : Merchant.from(rows.iterator().next()));
+  }
+
+  static Buffer hash(String key) {
+    try {
+      return Buffer.buffer(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.pinstream.shop;
+
+import io.pinstream.testing.TestApp;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@DisplayName("Product pins")
+class ProductPinsTest {
+  @RegisterExtension
+  static TestApp app = new TestApp();
+  static Shop shop = new Shop(app);
+
+  @Test
+  @DisplayName("a product pin shows its price, merchant and availability; a save copies the product")
+  void productPin() {
+    String owner = shop.api().signUpAndLogIn("vaseshop");
+    String fan = shop.api().signUpAndLogIn("vasefan");
+    JsonObject merchant = shop.merchant(owner, "Vases.Example.com", 600);
+    assertThat(merchant.getString("domain")).isEqualTo("vases.example.com");
+    JsonObject pin = shop.productPin(owner, merchant, "https://vases.example.com/blue", 1990);
+    JsonObject product = pin.getJsonObject("product");
+    assertThat(product).isEqualTo(new JsonObject()
+        .put("price", new JsonObject().put("amount_minor", 1990).put("currency", "CNY"))
+        .put("merchant_id", merchant.getString("id"))
+        .put("availability", "in_stock"));
+    assertThat(shop.api().get("/api/v1/pins/" + pin.getString("id")).json().getJsonObject("product")).isEqualTo(product);
+
+    var saved = shop.api().post("/api/v1/pins/" + pin.getString("id") + "/save",
+        new JsonObject().put("board_id", shop.api().createBoard(fan, "Want")), fan);
+    assertThat(saved.status()).isEqualTo(201);
+    assertThat(saved.json().getJsonObject("product")).isEqualTo(product);
+
+    var preorder = shop.postPin(owner, "https://shop.vases.example.com/red",
+        Shop.product(merchant.getString("id"), 0, "EUR").put("availability", "preorder"));
+    assertThat(preorder.status()).as(preorder.body()).isEqualTo(201);
+    assertThat(preorder.json().getJsonObject("product").getString("availability")).isEqualTo("preorder");
+    assertThat(shop.postPin(owner, "https://x.example/plain", null).json().containsKey("product")).isFalse();
+  }
+
+  @Test
+  @DisplayName("unknown merchant, bad price, bad availability and a link off the merchant's domain are 422")
+  void invalidProducts() {
+    String owner = shop.api().signUpAndLogIn("rugshop");
+    JsonObject merchant = shop.merchant(owner, "rugs.example.com", 700);
+    String id = merchant.getString("id");
+    String link = "https://rugs.example.com/r";
+    assertThat(field(owner, link, Shop.product("999999", 100, "CNY"))).isEqualTo("product.merchant_id");
+    assertThat(field(owner, link, Shop.product(id, 100, "cny"))).isEqualTo("product.price.currency");
+    assertThat(field(owner, link, Shop.product(id, 100, "CNYY"))).isEqualTo("product.price.currency");
+    assertThat(field(owner, link, Shop.product(id, -1, "CNY"))).isEqualTo("product.price.amount_minor");
+    assertThat(field(owner, link, new JsonObject().put("merchant_id", id).put("price", new JsonObject()
+        .put("amount_minor", 19.9).put("currency", "CNY")))).isEqualTo("product.price.amount_minor");
+    assertThat(field(owner, link, new JsonObject().put("merchant_id", id))).isEqualTo("product.price");
+    assertThat(field(owner, link, Shop.product(id, 100, "CNY").put("availability", "sold"))).isEqualTo("product.availability");
+    assertThat(field(owner, null, Shop.product(id, 100, "CNY"))).isEqualTo("link");
+    assertThat(field(owner, "https://rugs.example.com.evil.net/r", Shop.product(id, 100, "CNY"))).isEqualTo("link");
+    assertThat(field(owner, "https://notrugs.example.com/r", Shop.product(id, 100, "CNY"))).isEqualTo("link");
+    assertThat(field(owner, "https://example.com/r", Shop.product(id, 100, "CNY"))).isEqualTo("link");
+  }
+
+  private static String field(String token, String link, JsonObject product) {
+    var reply = shop.postPin(token, link, product);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(422);
+    return reply.json().getJsonArray("errors").getJsonObject(0).getString("field");
+  }
+}
