@@ -114,14 +114,17 @@ public final class FanOut {
     return feeds;
   }
 
-  /** Pipelines of {@value #BATCH} feeds, sent one after another so one huge audience cannot flood Redis's input buffer. */
+  /**
+   * Script calls of {@value #BATCH} feeds each, all sent at once: a call stays short (Redis runs
+   * one script at a time, so a 100,000-feed call would stall every other client), and their round
+   * trips overlap.
+   */
   private static Future<Void> inBatches(List<String> feeds, java.util.function.Function<List<String>, Future<Void>> send) {
-    Future<Void> chain = Future.succeededFuture();
+    List<Future<Void>> calls = new ArrayList<>();
     for (int i = 0; i < feeds.size(); i += BATCH) {
-      List<String> batch = feeds.subList(i, Math.min(feeds.size(), i + BATCH));
-      chain = chain.compose(v -> send.apply(batch));
+      calls.add(send.apply(feeds.subList(i, Math.min(feeds.size(), i + BATCH))));
     }
-    return chain;
+    return Future.all(calls).mapEmpty();
   }
 
   public void startSweeping() {

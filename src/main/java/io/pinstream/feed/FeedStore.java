@@ -53,9 +53,35 @@ public final class FeedStore {
       return 1
       """;
 
-  /** ARGV: members to remove. Harmless on unbuilt sets. */
+  /**
+   * Fan-out: one pin into many feeds in one call (KEYS: the feeds; ARGV: cap, pin id), with the
+   * same rules as {@link #ADD}. One script call per thousand feeds instead of one per feed keeps
+   * the cost per feed close to a bare ZADD. (On Redis Cluster the keys of one call would have to
+   * share a hash slot: group them by slot there.)
+   */
+  private static final String ADD_TO_MANY = """
+      local cap = tonumber(ARGV[1])
+      local id = ARGV[2]
+      local score = tonumber(id)
+      for k = 1, #KEYS do
+        local key = KEYS[k]
+        local floor = redis.call('ZSCORE', key, '_floor')
+        if floor and score > tonumber(floor) then
+          redis.call('ZADD', key, score, id)
+          local n = redis.call('ZCARD', key) - 1
+          if n > cap and not redis.call('ZSCORE', key, '_building') then
+            local cut = redis.call('ZRANGE', key, n - cap, n - cap, 'WITHSCORES')
+            redis.call('ZREMRANGEBYRANK', key, 1, n - cap)
+            redis.call('ZADD', key, cut[2], '_floor')
+          end
+        end
+      end
+      return 1
+      """;
+
+  /** KEYS: feeds; ARGV: members to remove from each. Harmless on unbuilt sets. */
   private static final String REMOVE = """
-      for i = 1, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+      for k = 1, #KEYS do redis.call('ZREM', KEYS[k], unpack(ARGV)) end
       return 1
       """;
 
@@ -120,14 +146,9 @@ public final class FeedStore {
   public record Window(long floor, List<Long> ids) {
   }
 
-  /** Adds a pin to many feeds in one pipelined round trip (built feeds only; each trimmed to cap). */
+  /** Adds a pin to many feeds in one call (built feeds only; each trimmed to cap). */
   public Future<Void> add(List<String> feeds, long pinId, int cap) {
-    List<Request> requests = new ArrayList<>(feeds.size());
-    String id = Long.toString(pinId);
-    for (String feed : feeds) {
-      requests.add(scripts.call(ADD, feed, Integer.toString(cap), "0", id, id));
-    }
-    return batch(requests).mapEmpty();
+    return batch(List.of(scripts.callMany(ADD_TO_MANY, feeds, Integer.toString(cap), Long.toString(pinId)))).mapEmpty();
   }
 
   /**
@@ -155,11 +176,7 @@ public final class FeedStore {
       return Future.succeededFuture();
     }
     String[] members = pinIds.stream().map(String::valueOf).toArray(String[]::new);
-    List<Request> requests = new ArrayList<>(feeds.size());
-    for (String feed : feeds) {
-      requests.add(scripts.call(REMOVE, feed, members));
-    }
-    return batch(requests).mapEmpty();
+    return batch(List.of(scripts.callMany(REMOVE, feeds, members))).mapEmpty();
   }
 
   /** Reads up to {@code limit} ids below {@code before} (null: from the newest) from each feed, in one round trip. */
@@ -297,7 +314,12 @@ public final class FeedStore {
     private final java.util.Map<String, String> shaBySource = new java.util.concurrent.ConcurrentHashMap<>();
 
     Request call(String source, String key, String... args) {
-      Request request = Request.cmd(Command.EVALSHA).arg(sha(source)).arg(1).arg(key);
+      return callMany(source, List.of(key), args);
+    }
+
+    Request callMany(String source, List<String> keys, String... args) {
+      Request request = Request.cmd(Command.EVALSHA).arg(sha(source)).arg(keys.size());
+      keys.forEach(request::arg);
       for (String arg : args) {
         request.arg(arg);
       }
@@ -316,7 +338,7 @@ public final class FeedStore {
 
     Future<Void> loadAll(Redis redis) {
       List<Request> loads = new ArrayList<>();
-      for (String source : List.of(ADD, REMOVE, READ, BEGIN_BUILD, FINISH_BUILD)) {
+      for (String source : List.of(ADD, ADD_TO_MANY, REMOVE, READ, BEGIN_BUILD, FINISH_BUILD)) {
         sha(source);
         loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
       }

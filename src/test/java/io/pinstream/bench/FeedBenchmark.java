@@ -28,6 +28,10 @@ public final class FeedBenchmark {
 
   public static void main(String[] args) throws Exception {
     try (BenchApp bench = new BenchApp(json -> json.getJsonObject("feed").put("celebrity_threshold", 1_000_000))) {
+      if (Boolean.getBoolean("fanOutOnly")) {
+        fanOut(bench);
+        return;
+      }
       if (Boolean.getBoolean("readsOnly")) {
         reads(bench);
         if (Boolean.getBoolean("hold")) {
@@ -73,6 +77,9 @@ public final class FeedBenchmark {
       seconds.add((System.nanoTime() - start) / 1e9);
     }
     double fanOutSeconds = BenchApp.median(seconds);
+    var deliveries = bench.app.services().metrics().get("pinstream.fanout.duration").timer();
+    System.out.printf("  (delivery inside the server, outbox claim to outbox delete: mean %.3f s over %d deliveries)%n",
+        deliveries.mean(TimeUnit.SECONDS), deliveries.count());
     double fanOutRate = FOLLOWERS / fanOutSeconds;
 
     // The ceiling: the same Redis adding members to 10,000 sorted sets, 64 commands per pipeline.
