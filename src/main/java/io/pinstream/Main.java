@@ -43,6 +43,7 @@ public final class Main {
       log.info("shutting down: draining in-flight requests");
       try {
         app.stop().eventually(vertx::close).await(config.http().shutdownGraceSeconds() + 10L, TimeUnit.SECONDS);
+        log.info("stopped");
       } catch (Exception e) {
         log.warn("shutdown did not finish cleanly: {}", e.toString());
       }
