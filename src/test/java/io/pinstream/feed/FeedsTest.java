@@ -37,6 +37,18 @@ class FeedsTest {
     return app.api();
   }
 
+  /** An author with one board, and a reader who follows the author: {prefix}_author, {prefix}_reader. */
+  private record Followed(String author, String reader, String board) {
+  }
+
+  private static Followed followedAuthor(String prefix, String boardName) {
+    String author = api().signUpAndLogIn(prefix + "_author");
+    String reader = api().signUpAndLogIn(prefix + "_reader");
+    String board = api().createBoard(author, boardName);
+    api().put("/api/v1/users/" + prefix + "_author/follow", reader);
+    return new Followed(author, reader, board);
+  }
+
   private static String pin(String token, String board, String title) {
     return api().createPin(token, board, media, title).getString("id");
   }
@@ -90,10 +102,10 @@ class FeedsTest {
   @Test
   @DisplayName("home feeds are capped in Redis, and paging carries on from PostgreSQL past the cap")
   void capAndTrim() {
-    String author = api().signUpAndLogIn("cap_author");
-    String reader = api().signUpAndLogIn("cap_reader");
-    String board = api().createBoard(author, "Many");
-    api().put("/api/v1/users/cap_author/follow", reader);
+    Followed f = followedAuthor("cap", "Many");
+    String author = f.author();
+    String reader = f.reader();
+    String board = f.board();
     home(reader);
     List<String> made = new ArrayList<>();
     for (int i = 0; i < CAP + 7; i++) {
@@ -153,10 +165,10 @@ class FeedsTest {
   @Test
   @DisplayName("a deleted pin leaves every feed")
   void deleteLeavesFeeds() {
-    String author = api().signUpAndLogIn("del_author");
-    String reader = api().signUpAndLogIn("del_reader");
-    String board = api().createBoard(author, "Gone");
-    api().put("/api/v1/users/del_author/follow", reader);
+    Followed f = followedAuthor("del", "Gone");
+    String author = f.author();
+    String reader = f.reader();
+    String board = f.board();
     home(reader);
     String keep = pin(author, board, "keep");
     String gone = pin(author, board, "gone");
@@ -172,10 +184,10 @@ class FeedsTest {
   @Test
   @DisplayName("paging never repeats or skips while new pins arrive")
   void pagingWhilePinsArrive() {
-    String author = api().signUpAndLogIn("pg_author");
-    String reader = api().signUpAndLogIn("pg_reader");
-    String board = api().createBoard(author, "Stream");
-    api().put("/api/v1/users/pg_author/follow", reader);
+    Followed f = followedAuthor("pg", "Stream");
+    String author = f.author();
+    String reader = f.reader();
+    String board = f.board();
     List<String> before = new ArrayList<>();
     for (int i = 0; i < 14; i++) {
       before.add(0, pin(author, board, "old" + i));
@@ -194,10 +206,10 @@ class FeedsTest {
   @Test
   @DisplayName("after Redis loses everything, every page equals the page before, and the hot feed is rebuilt")
   void survivesRedisLoss() throws Exception {
-    String author = api().signUpAndLogIn("loss_author");
-    String reader = api().signUpAndLogIn("loss_reader");
-    String board = api().createBoard(author, "Durable");
-    api().put("/api/v1/users/loss_author/follow", reader);
+    Followed f = followedAuthor("loss", "Durable");
+    String author = f.author();
+    String reader = f.reader();
+    String board = f.board();
     for (int i = 0; i < CAP + 5; i++) {
       pin(author, board, "d" + i);
     }
@@ -240,10 +252,10 @@ class FeedsTest {
   @Test
   @DisplayName("a fan-out left unfinished by a stopped process completes after restart")
   void fanOutResumes() throws Exception {
-    String author = api().signUpAndLogIn("crash_author");
-    String reader = api().signUpAndLogIn("crash_reader");
-    String board = api().createBoard(author, "Interrupted");
-    api().put("/api/v1/users/crash_author/follow", reader);
+    Followed f = followedAuthor("crash", "Interrupted");
+    String author = f.author();
+    String reader = f.reader();
+    String board = f.board();
     assertThat(home(reader)).isEmpty();
     String authorId = userId("crash_author");
     app.stop();
