@@ -43,7 +43,11 @@ final class FeedReader {
   Future<List<Long>> read(List<Source> sources, BiFunction<Long, Integer, Future<List<Long>>> fallback, Long before,
                           int limit) {
     List<String> keys = sources.stream().map(Source::key).toList();
-    return store.read(keys, before, limit).compose(windows -> merge(sources, windows, fallback, before, limit));
+    return store.read(keys, before, limit)
+        .compose(windows -> merge(sources, windows, fallback, before, limit), redisDown -> {
+          log.debug("feed read from PostgreSQL, Redis failed: {}", redisDown.toString());
+          return fallback.apply(before, limit);
+        });
   }
 
   /** The page from windows already read from {@code sources} (in the same order), as {@link #read} does. */
