@@ -18,6 +18,7 @@ import io.pinstream.http.HttpVerticle;
 import io.pinstream.infra.Database;
 import io.pinstream.infra.RedisClients;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.live.LiveRelay;
 import io.pinstream.media.MediaProcessor;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
@@ -111,13 +112,16 @@ public final class PinstreamApp {
           Trending trending = new Trending(vertx, redis, keys, pool, feedStore, config.feed());
           FanOut fanOut = new FanOut(vertx, pool, feedStore, feedQueries, trending, hydrator, config.feed(), registry);
           FeedService feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, config.feed());
+          LiveRelay live = new LiveRelay(vertx, config.redis(), redis, keys, pool, hydrator, registry);
           Services services = new Services(config, pool, redis, api, keys, registry, passwords,
-              new MediaStorage(media.dir()), thumbnails, feeds, fanOut);
+              new MediaStorage(media.dir()), thumbnails, feeds, fanOut, live);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
                   + " (PINSTREAM_REDIS_URI): " + e.getMessage())))
-              .compose(pong -> deploy(vertx, services, redis));
+              // Subscribed before the first request, so no pin created through this node goes unannounced.
+              .compose(pong -> live.start())
+              .compose(v -> deploy(vertx, services, redis));
         });
   }
 
@@ -173,6 +177,7 @@ public final class PinstreamApp {
       undeployed = undeployed.compose(v -> vertx.undeploy(id));
     }
     return undeployed
+        .eventually(() -> services.live().stop())
         .eventually(() -> services.pg().close())
         .eventually(() -> {
           redisClient.close();

@@ -9,6 +9,8 @@ import io.pinstream.accounts.UsersApi;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.boards.BoardsApi;
 import io.pinstream.feed.FeedsApi;
+import io.pinstream.live.LiveApi;
+import io.pinstream.live.LiveFollows;
 import io.pinstream.media.ImageServer;
 import io.pinstream.media.MediaApi;
 import io.pinstream.media.MediaStore;
@@ -19,6 +21,7 @@ import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 
 /** The table of contents: which feature serves which paths. Each feature mounts its own routes. */
 public final class ApiRouter {
@@ -49,13 +52,16 @@ public final class ApiRouter {
     Router api = root;
     new ImageServer(vertx, media, services.mediaStorage(), services.thumbnails()).mount(root);
     new MediaApi(vertx, media, services.mediaStorage(), services.thumbnails(), auth, services.config().media()).mount(api);
+    new LiveApi(vertx, services.config().live(), services.live(), services.feeds(), sessions, boards, users,
+        services.pg()).mount(api);
     // Uploads stream to disk themselves (mounted before this); every other API body is small JSON,
     // read whole with a limit. A route without a path keeps the metrics' route label clean.
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
     new OpenApiDocument().mount(api);
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
-    new UsersApi(users, auth, services.feeds()).mount(api);
-    new BoardsApi(boards, users, auth, services.feeds()).mount(api);
+    LiveFollows follows = new LiveFollows(services.feeds(), services.live());
+    new UsersApi(users, auth, follows).mount(api);
+    new BoardsApi(boards, users, auth, follows).mount(api);
     new PinsApi(new PinStore(services.pg()), boards, media, auth, imageBaseUrl, services.feeds()).mount(api);
     new FeedsApi(services.feeds(), boards, users, auth).mount(api);
 
