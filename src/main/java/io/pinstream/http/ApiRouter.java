@@ -19,6 +19,7 @@ import io.pinstream.pins.PinsApi;
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -64,11 +65,29 @@ public final class ApiRouter {
     new BoardsApi(boards, users, auth, follows).mount(api);
     new PinsApi(new PinStore(services.pg()), boards, media, auth, imageBaseUrl, services.feeds()).mount(api);
     new FeedsApi(services.feeds(), boards, users, auth).mount(api);
+    mountWebPage(root, imageBaseUrl);
 
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);
     root.errorHandler(405, failures);
     root.errorHandler(500, failures);
     return root;
+  }
+
+  /**
+   * The browser app, last, so every API route wins. Only GET/HEAD outside /api/, so API paths keep
+   * their 404/405 answers. The page runs nothing but its own script and talks only to its own origin.
+   */
+  private static void mountWebPage(Router root, String imageBaseUrl) {
+    String csp = "default-src 'self'; img-src 'self' data:" + (imageBaseUrl.isEmpty() ? "" : " " + imageBaseUrl)
+        + "; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    root.routeWithRegex("^/(?!api/).*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> {
+          ctx.response().putHeader("Content-Security-Policy", csp)
+              .putHeader("Referrer-Policy", "no-referrer")
+              .putHeader("X-Frame-Options", "DENY");
+          ctx.next();
+        })
+        .handler(StaticHandler.create("webroot").setMaxAgeSeconds(300).setDefaultContentEncoding("UTF-8"));
   }
 }
