@@ -125,9 +125,10 @@ public final class LiveBenchmark {
     String board = api.createBoard(token, "Live");
     String media = api.uploadPhoto(token);
     AtomicInteger turn = new AtomicInteger();
+    List<ApiClient> apis = nodes.stream().map(n -> new ApiClient(n.base())).toList();
     return runJavaClients(name, vertx, nodes, "board:" + board, title -> {
       // Alternate the publishing node: with 2 nodes, half the pins cross from one node to the other.
-      ApiClient via = new ApiClient(nodes.get(turn.getAndIncrement() % nodes.size()).base());
+      ApiClient via = apis.get(turn.getAndIncrement() % nodes.size());
       var reply = via.post("/api/v1/pins", new JsonObject().put("board_id", board).put("media_id", media)
           .put("title", title), token);
       return reply.status() == 201;
@@ -141,6 +142,10 @@ public final class LiveBenchmark {
     int ready = load.connect(servers, topic, CLIENTS);
     Thread.sleep(2000);
     Memory after = Memory.of(servers);
+    if (Boolean.getBoolean("histogram")) {
+      System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
+          .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
+    }
     long published = publish(publisher);
     load.awaitDeliveries((long) ready * published);
     Result result = new Result(name, ready, published, load.latencies, after.minus(before, ready));
