@@ -57,12 +57,12 @@ import java.util.function.Consumer;
  * <pre>
  * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
  * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
- *   [-Dclients=10000 -Drate=10 -Dseconds=30]
+ *   [-Dclients=10000 -Drate=2 -Dseconds=30 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
  */
 public final class LiveBenchmark {
   private static final int CLIENTS = Integer.getInteger("clients", 10_000);
-  private static final int RATE = Integer.getInteger("rate", 10);
+  private static final int RATE = Integer.getInteger("rate", 2);
   private static final int SECONDS = Integer.getInteger("seconds", 30);
   private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
   private static final Path JAR = Path.of("target/pinstream.jar");
@@ -390,6 +390,8 @@ public final class LiveBenchmark {
       env.put("PINSTREAM_HTTP_HOST", "127.0.0.1");
       env.put("PINSTREAM_HTTP_PORT", Integer.toString(port));
       env.put("PINSTREAM_HTTP_SHUTDOWN_GRACE_SECONDS", "1");
+      // 0 = one event loop per core (the default); the load client runs on the same cores.
+      env.put("PINSTREAM_HTTP_INSTANCES", System.getProperty("serverLoops", "0"));
       env.put("PINSTREAM_PG_URI", "postgresql://postgres@127.0.0.1:5432/" + db);
       env.put("PINSTREAM_REDIS_KEY_PREFIX", db + ":");
       env.put("PINSTREAM_MEDIA_DIR", Files.createTempDirectory("pinstream-bench-live").toString());
