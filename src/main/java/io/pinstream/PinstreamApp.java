@@ -18,6 +18,7 @@ import io.pinstream.http.HttpVerticle;
 import io.pinstream.infra.Database;
 import io.pinstream.infra.RedisClients;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.live.LiveRelay;
 import io.pinstream.media.MediaProcessor;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
@@ -115,13 +116,16 @@ public final class PinstreamApp {
           Config.Shop shop = config.shop();
           ClickRecorder clicks = new ClickRecorder(vertx, pool, api, keys, shop.clickSecret(), shop.clickBatchSize(),
               shop.clickFlushMs());
+          LiveRelay live = new LiveRelay(vertx, config.redis(), redis, keys, pool, hydrator, registry);
           Services services = new Services(config, pool, redis, api, keys, registry, passwords,
-              new MediaStorage(media.dir()), thumbnails, feeds, fanOut, clicks);
+              new MediaStorage(media.dir()), thumbnails, feeds, fanOut, clicks, live);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()
                   + " (PINSTREAM_REDIS_URI): " + e.getMessage())))
-              .compose(pong -> deploy(vertx, services, redis));
+              // Subscribed before the first request, so no pin created through this node goes unannounced.
+              .compose(pong -> live.start())
+              .compose(v -> deploy(vertx, services, redis));
         });
   }
 
@@ -183,6 +187,7 @@ public final class PinstreamApp {
         // The servers have drained, so no click comes in any more: write the buffered ones while the pool is open.
         .eventually(() -> services.clicks().close().timeout(15, TimeUnit.SECONDS)
             .onFailure(e -> log.error("clicks still buffered at shutdown could not be written: {}", e.toString())))
+        .eventually(() -> services.live().stop())
         .eventually(() -> services.pg().close())
         .eventually(() -> {
           redisClient.close();

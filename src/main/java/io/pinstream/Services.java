@@ -6,6 +6,7 @@ import io.pinstream.config.Config;
 import io.pinstream.feed.FanOut;
 import io.pinstream.feed.FeedService;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.live.LiveRelay;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.ThumbnailQueue;
 import io.vertx.redis.client.Redis;
@@ -19,5 +20,6 @@ import io.vertx.sqlclient.Pool;
  */
 public record Services(Config config, Pool pg, Redis redisClient, RedisAPI redis, RedisKeys keys,
                        PrometheusMeterRegistry metrics, PasswordHasher passwords, MediaStorage mediaStorage,
-                       ThumbnailQueue thumbnails, FeedService feeds, FanOut fanOut, ClickRecorder clicks) {
+                       ThumbnailQueue thumbnails, FeedService feeds, FanOut fanOut, ClickRecorder clicks,
+                       LiveRelay live) {
 }

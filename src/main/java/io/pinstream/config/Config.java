@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /** The whole configuration, validated once at start so a wrong setting fails fast with one line. */
 public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth auth, RateLimits rateLimits,
-                     Shop shop) {
+                     Shop shop, Live live) {
 
   public record Http(String host, int port, int instances, int jsonBodyLimit, int shutdownGraceSeconds,
                      boolean trustForwardedFor) {
@@ -39,6 +39,16 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
   }
 
   public record Auth(int bcryptCost, int sessionTtlDays) {
+  }
+
+  /**
+   * @param allowedOrigins    browser origins allowed to open live connections (comma-separated); empty: the request's own host
+   * @param maxQueuedMessages messages a connection may have unwritten before it is closed as a slow consumer
+   * @param replayMaxPins     most pins replayed for one topic after {@code since}; past it the client is told to resync
+   */
+  public record Live(java.util.List<String> allowedOrigins, int maxFrameBytes, int maxSubscriptions,
+                     int maxQueuedMessages, int replayMaxPins, int pingSeconds, int idleTimeoutSeconds,
+                     int sseHeartbeatSeconds) {
   }
 
   public record RateLimits(int signupsPerIpPerHour, int signupsPerUsernamePerHour, int loginsPerIpPer15Min,
@@ -91,7 +101,17 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("shop", "pinner_share_bps", 0, 10_000),
         r.integer("shop", "click_batch_size", 1, 10_000),
         r.integer("shop", "click_flush_ms", 1, 600_000));
-    return new Config(http, pg, redis, media, feed, auth, limits, shop);
+    Live live = new Live(
+        java.util.Arrays.stream(r.optionalString("live", "allowed_origins").split(","))
+            .map(String::trim).filter(o -> !o.isEmpty()).toList(),
+        r.integer("live", "max_frame_bytes", 256, 1024 * 1024),
+        r.integer("live", "max_subscriptions", 1, 10_000),
+        r.integer("live", "max_queued_messages", 1, 100_000),
+        r.integer("live", "replay_max_pins", 0, 100_000),
+        r.integer("live", "ping_seconds", 1, 3600),
+        r.integer("live", "idle_timeout_seconds", 2, 86_400),
+        r.integer("live", "sse_heartbeat_seconds", 1, 3600));
+    return new Config(http, pg, redis, media, feed, auth, limits, shop, live);
   }
 
   /** Reads typed settings and names the environment variable in every complaint. */

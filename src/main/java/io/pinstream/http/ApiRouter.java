@@ -9,6 +9,8 @@ import io.pinstream.accounts.UsersApi;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.boards.BoardsApi;
 import io.pinstream.feed.FeedsApi;
+import io.pinstream.live.LiveApi;
+import io.pinstream.live.LiveFollows;
 import io.pinstream.media.ImageServer;
 import io.pinstream.media.MediaApi;
 import io.pinstream.media.MediaStore;
@@ -21,8 +23,10 @@ import io.pinstream.shop.ShopApi;
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 
 /** The table of contents: which feature serves which paths. Each feature mounts its own routes. */
 public final class ApiRouter {
@@ -54,23 +58,44 @@ public final class ApiRouter {
     Router api = root;
     new ImageServer(vertx, media, services.mediaStorage(), services.thumbnails()).mount(root);
     new MediaApi(vertx, media, services.mediaStorage(), services.thumbnails(), auth, services.config().media()).mount(api);
+    new LiveApi(vertx, services.config().live(), services.live(), services.feeds(), sessions, boards, users,
+        services.pg()).mount(api);
     // Uploads stream to disk themselves (mounted before this); every other API body is small JSON,
     // read whole with a limit. A route without a path keeps the metrics' route label clean.
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
     new OpenApiDocument().mount(api);
     new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
-    new UsersApi(users, auth, services.feeds()).mount(api);
-    new BoardsApi(boards, users, auth, services.feeds()).mount(api);
+    LiveFollows follows = new LiveFollows(services.feeds(), services.live());
+    new UsersApi(users, auth, follows).mount(api);
+    new BoardsApi(boards, users, auth, follows).mount(api);
     MerchantStore merchants = new MerchantStore(services.pg());
     new PinsApi(new PinStore(services.pg()), boards, media, merchants, auth, imageBaseUrl, services.feeds()).mount(api);
     new FeedsApi(services.feeds(), boards, users, auth).mount(api);
     new ShopApi(services.pg(), merchants, new ConversionStore(services.pg()), new Reports(services.pg()), services.clicks(),
         sessions, auth, services.config()).mount(api);
+    mountWebPage(root, imageBaseUrl);
 
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);
     root.errorHandler(405, failures);
     root.errorHandler(500, failures);
     return root;
+  }
+
+  /**
+   * The browser app, last, so every API route wins. Only GET/HEAD outside /api/, so API paths keep
+   * their 404/405 answers. The page runs nothing but its own script and talks only to its own origin.
+   */
+  private static void mountWebPage(Router root, String imageBaseUrl) {
+    String csp = "default-src 'self'; img-src 'self' data:" + (imageBaseUrl.isEmpty() ? "" : " " + imageBaseUrl)
+        + "; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    root.routeWithRegex("^/(?!api/).*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> {
+          ctx.response().putHeader("Content-Security-Policy", csp)
+              .putHeader("Referrer-Policy", "no-referrer")
+              .putHeader("X-Frame-Options", "DENY");
+          ctx.next();
+        })
+        .handler(StaticHandler.create("webroot").setMaxAgeSeconds(300).setDefaultContentEncoding("UTF-8"));
   }
 }

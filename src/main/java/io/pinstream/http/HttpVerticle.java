@@ -30,7 +30,14 @@ public final class HttpVerticle extends VerticleBase {
         .setHttp2ClearTextEnabled(false)
         .setIdleTimeout(120)
         .setMaxInitialLineLength(8192)
-        .setMaxHeaderSize(16 * 1024));
+        .setMaxHeaderSize(16 * 1024)
+        // Live: clients send small frames. Past live.max_frame_bytes the live handler closes with 1009;
+        // far past it the transport drops the connection before buffering the frame. No per-socket
+        // deflate state (tens of KB per connection).
+        .setMaxWebSocketFrameSize(services.config().live().maxFrameBytes() * 4)
+        .setMaxWebSocketMessageSize(services.config().live().maxFrameBytes() * 4)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false));
     return server.requestHandler(ApiRouter.create(vertx, services)).listen();
   }
 

@@ -1,0 +1,184 @@
+package io.pinstream.live;
+
+import io.pinstream.accounts.SessionStore;
+import io.pinstream.accounts.UserRef;
+import io.pinstream.accounts.UserStore;
+import io.pinstream.boards.BoardStore;
+import io.pinstream.config.Config;
+import io.pinstream.feed.FeedService;
+import io.pinstream.http.ApiException;
+import io.pinstream.http.Ids;
+import io.pinstream.http.Problems;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Pool;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code GET /api/v1/live} (WebSocket) and {@code GET /api/v1/live/sse}. The handshake is an
+ * ordinary request first, so the Origin check and the token lookup answer 403/401 as problem+json
+ * before anything is upgraded. Mount before the body handler: an upgrade must not be read as a body.
+ */
+public final class LiveApi {
+  private final Config.Live config;
+  private final SessionStore sessions;
+  private final LiveHub hub;
+
+  public LiveApi(Vertx vertx, Config.Live config, LiveRelay relay, FeedService feeds, SessionStore sessions,
+                 BoardStore boards, UserStore users, Pool pool) {
+    this.config = config;
+    this.sessions = sessions;
+    this.hub = new LiveHub(vertx, config, relay, new Replay(feeds), boards, users, pool);
+  }
+
+  public void mount(Router router) {
+    router.get("/api/v1/live").handler(this::webSocket);
+    router.get("/api/v1/live/sse").handler(this::sse);
+  }
+
+  private void webSocket(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (!request.canUpgradeToWebSocket()) {
+      ctx.fail(new ApiException(426, "upgrade_required", "Upgrade Required",
+          "This is a WebSocket endpoint; for Server-Sent Events use /api/v1/live/sse"));
+      return;
+    }
+    checkOrigin(request);
+    request.pause(); // nothing may be read before the upgrade, which waits for the session lookup
+    viewer(ctx)
+        .compose(user -> request.toWebSocket().map(ws -> {
+          accept(ws, user);
+          return ws;
+        }))
+        .onFailure(ctx::fail);
+  }
+
+  private void accept(ServerWebSocket ws, UserRef user) {
+    WebSocketConnection c = new WebSocketConnection(ws, user);
+    hub.add(c);
+    ws.textMessageHandler(text -> {
+      c.lastSeen = System.currentTimeMillis();
+      if (text.length() > config.maxFrameBytes()) {
+        c.close(1009, "frame too large (max " + config.maxFrameBytes() + ")");
+        hub.remove(c);
+        return;
+      }
+      hub.onFrame(c, text);
+    });
+    ws.binaryMessageHandler(bytes -> {
+      c.lastSeen = System.currentTimeMillis();
+      hub.badFrame(c, "Binary frames are not understood; send JSON text frames");
+    });
+    ws.pongHandler(pong -> c.lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(e -> {
+      // a frame past the transport's hard limit or a broken one: the connection is dropped; nothing else to do
+    });
+    ws.closeHandler(v -> hub.remove(c));
+  }
+
+  private void sse(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    checkOrigin(request);
+    List<String> topics = new ArrayList<>();
+    for (String t : String.valueOf(request.getParam("topics", "")).split(",")) {
+      if (!t.isBlank()) {
+        topics.add(t.trim());
+      }
+    }
+    if (topics.isEmpty()) {
+      throw Problems.badRequest("topics_required", "Name the topics: ?topics=home,board:<id>,user:<username>,trending");
+    }
+    if (topics.size() > config.maxSubscriptions()) {
+      throw Problems.badRequest("too_many_subscriptions", "At most " + config.maxSubscriptions() + " topics");
+    }
+    for (String t : topics) {
+      if (Topic.parse(t) == null) {
+        throw Problems.badRequest("bad_topic", t + " is not a topic: home, trending, board:<id>, user:<username>");
+      }
+    }
+    String last = request.getHeader("Last-Event-ID");
+    if (last == null) {
+      last = request.getParam("last_event_id");
+    }
+    Long since = last == null || last.isBlank() ? null : Ids.parse(last.trim());
+    if (last != null && !last.isBlank() && since == null) {
+      throw Problems.badRequest("invalid_since", "Last-Event-ID is a pin id (a string of digits)");
+    }
+    viewer(ctx).onSuccess(user -> {
+      if (user == null && topics.contains(Topic.HOME)) {
+        ctx.fail(Problems.unauthorized("The home topic needs a signed-in connection (access_token or Authorization)"));
+        return;
+      }
+      HttpServerResponse response = ctx.response()
+          .setChunked(true)
+          .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+          .putHeader("Cache-Control", "no-store")
+          .putHeader("Content-Encoding", "identity") // never gzip a stream: nothing would arrive until the buffer fills
+          .putHeader("X-Accel-Buffering", "no");
+      response.write("retry: 3000\n\n");
+      SseConnection c = new SseConnection(response, user);
+      hub.add(c);
+      response.closeHandler(v -> hub.remove(c));
+      request.connection().shutdownHandler(v -> {
+        c.close(1001, "server restarting");
+        hub.remove(c);
+      });
+      topics.forEach(t -> hub.subscribe(c, t, since));
+    }).onFailure(ctx::fail);
+  }
+
+  /** The caller from {@code ?access_token=} or {@code Authorization: Bearer}; null when anonymous; 401 for a bad token. */
+  private Future<UserRef> viewer(RoutingContext ctx) {
+    String token = ctx.request().getParam("access_token");
+    String header = ctx.request().getHeader("Authorization");
+    if (token == null && header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      token = header.substring(7).trim();
+    }
+    if (token == null || token.isEmpty()) {
+      return Future.succeededFuture(null);
+    }
+    return sessions.find(token).compose(user -> user == null
+        ? Future.failedFuture(Problems.unauthorized("The token is unknown, expired or revoked"))
+        : Future.succeededFuture(user));
+  }
+
+  /**
+   * Browsers send Origin on WebSocket handshakes and cross-origin EventSource requests, and any page
+   * may open them to us with the user's cookies: only allowed origins (by default, our own host) pass.
+   * Non-browser clients send no Origin and are not affected.
+   */
+  private void checkOrigin(HttpServerRequest request) {
+    String origin = request.getHeader("Origin");
+    if (origin == null || allowed(origin, request)) {
+      return;
+    }
+    throw Problems.forbidden("origin_not_allowed", "Live connections from " + origin + " are not allowed");
+  }
+
+  private boolean allowed(String origin, HttpServerRequest request) {
+    if (!config.allowedOrigins().isEmpty()) {
+      return config.allowedOrigins().contains(origin) || config.allowedOrigins().contains("*");
+    }
+    try {
+      URI uri = new URI(origin);
+      var authority = request.authority();
+      if (uri.getHost() == null || authority == null || !uri.getHost().equalsIgnoreCase(authority.host())) {
+        return false;
+      }
+      int defaultPort = "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
+      int originPort = uri.getPort() < 0 ? defaultPort : uri.getPort();
+      int hostPort = authority.port() < 0 ? defaultPort : authority.port();
+      return originPort == hostPort;
+    } catch (Exception e) {
+      return false;
+    }
+  }
+}

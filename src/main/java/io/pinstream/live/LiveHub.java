@@ -1,0 +1,386 @@
+package io.pinstream.live;
+
+import io.pinstream.accounts.UserStore;
+import io.pinstream.boards.BoardStore;
+import io.pinstream.config.Config;
+import io.pinstream.http.ApiException;
+import io.pinstream.http.Ids;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The live connections of one event loop and the topics they follow. Everything here runs on that
+ * event loop (connections are accepted on it, events arrive on it), so nothing is locked. One
+ * periodic sweep per hub, not a timer per connection, sends heartbeats and closes idle connections.
+ */
+final class LiveHub {
+  static final int SLOW_CONSUMER = 4008;
+  static final int IDLE = 4001;
+  static final int POLICY = 1008;
+  private static final int MAX_BAD_FRAMES = 20;
+  /** How long a replayed pin's live event is expected to trail its arrival in the feed, at most. */
+  private static final long IN_FLIGHT_MS = 30_000;
+  private static final long ID_EPOCH_MS = 1735689600000L; // 2025-01-01, see Ids
+  private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
+
+  private final Vertx vertx;
+  private final Config.Live config;
+  private final LiveRelay relay;
+  private final Replay replay;
+  private final BoardStore boards;
+  private final UserStore users;
+  private final Pool pool;
+  private final Set<LiveConnection> connections = new HashSet<>();
+  private final Map<String, Set<Subscription>> byTopic = new HashMap<>();
+  private final Map<Long, List<Subscription>> homeByViewer = new HashMap<>();
+  private long sweeper = -1;
+
+  LiveHub(Vertx vertx, Config.Live config, LiveRelay relay, Replay replay, BoardStore boards, UserStore users,
+          Pool pool) {
+    this.vertx = vertx;
+    this.config = config;
+    this.relay = relay;
+    this.replay = replay;
+    this.boards = boards;
+    this.users = users;
+    this.pool = pool;
+  }
+
+  void add(LiveConnection connection) {
+    if (sweeper < 0) {
+      // Started by the first connection, on the event loop that owns this hub.
+      vertx.eventBus().<String>localConsumer(LiveRelay.ADDRESS, m -> onEvent(m.body()));
+      sweeper = vertx.setPeriodic(1000, id -> sweep());
+    }
+    connections.add(connection);
+    relay.connections().incrementAndGet();
+  }
+
+  void remove(LiveConnection connection) {
+    connection.closed = true;
+    if (!connections.remove(connection)) {
+      return;
+    }
+    relay.connections().decrementAndGet();
+    connection.subscriptions.forEach(this::unindex);
+    connection.subscriptions.clear();
+  }
+
+  // ---- what clients send ----
+
+  void onFrame(LiveConnection c, String text) {
+    JsonObject frame;
+    try {
+      frame = new JsonObject(text);
+    } catch (RuntimeException e) {
+      badFrame(c, "Frames are JSON objects, e.g. {\"type\":\"subscribe\",\"topic\":\"trending\"}");
+      return;
+    }
+    Object type = frame.getValue("type");
+    Object topic = frame.getValue("topic");
+    if ("ping".equals(type)) {
+      send(c, "pong", null, new JsonObject().put("type", "pong").encode());
+    } else if (!(topic instanceof String name)) {
+      badFrame(c, "A frame needs \"type\" (subscribe, unsubscribe) and \"topic\"");
+    } else if ("subscribe".equals(type)) {
+      Object since = frame.getValue("since");
+      Long sinceId = since == null ? null : Ids.parse(since.toString());
+      if (since != null && sinceId == null) {
+        error(c, "invalid_since", "since is a pin id (a string of digits)", name);
+        return;
+      }
+      subscribe(c, name, sinceId);
+    } else if ("unsubscribe".equals(type)) {
+      unsubscribe(c, name);
+    } else {
+      badFrame(c, "Unknown type " + type + "; use subscribe or unsubscribe");
+    }
+  }
+
+  void badFrame(LiveConnection c, String detail) {
+    error(c, "bad_frame", detail, null);
+    if (++c.badFrames > MAX_BAD_FRAMES) {
+      c.close(POLICY, "too many bad frames");
+      remove(c);
+    }
+  }
+
+  void subscribe(LiveConnection c, String name, Long since) {
+    Topic topic = Topic.parse(name);
+    if (topic == null) {
+      error(c, "bad_topic", "Topics are home, trending, board:<id> and user:<username>", name);
+      return;
+    }
+    if (c.subscription(name) != null) {
+      subscribed(c, name);
+      return;
+    }
+    if (c.subscriptions.size() >= config.maxSubscriptions()) {
+      error(c, "too_many_subscriptions", "At most " + config.maxSubscriptions() + " topics per connection", name);
+      return;
+    }
+    if (topic.kind() == Topic.Kind.HOME && c.user == null) {
+      error(c, "unauthorized", "The home topic needs a signed-in connection (access_token or Authorization)", name);
+      return;
+    }
+    Subscription sub = new Subscription(c, topic);
+    c.subscriptions.add(sub);
+    resolve(sub).onComplete(ar -> {
+      if (c.closed || !c.subscriptions.contains(sub)) {
+        return; // gone or unsubscribed meanwhile
+      }
+      if (ar.failed()) {
+        c.subscriptions.remove(sub);
+        boolean unknown = ar.cause() instanceof ApiException e && e.status() == 404;
+        error(c, unknown ? "unknown_topic" : "unavailable",
+            unknown ? "No such " + topic.kind().name().toLowerCase() : "Cannot subscribe now; try again", name);
+        return;
+      }
+      boolean replaying = since != null && topic.kind() != Topic.Kind.TRENDING;
+      if (replaying) {
+        sub.startBuffering(); // before the feed is read: whatever arrives meanwhile is held, not lost
+      }
+      index(sub);
+      subscribed(c, name);
+      if (replaying) {
+        replay.newerThan(sub, since, config.replayMaxPins())
+            .onComplete(pins -> finishReplay(sub, since, pins.succeeded() ? pins.result() : null, pins.cause()));
+      }
+    });
+  }
+
+  /** Checks the topic exists and loads what routing needs (a home viewer's follows). */
+  private Future<Void> resolve(Subscription sub) {
+    Topic topic = sub.topic;
+    return switch (topic.kind()) {
+      case TRENDING -> Future.succeededFuture();
+      case BOARD -> boards.get(topic.boardId()).mapEmpty();
+      case USER -> users.byUsername(topic.username()).map(u -> {
+        sub.userId = u.id();
+        return null;
+      });
+      case HOME -> loadFollows(sub);
+    };
+  }
+
+  private Future<Void> loadFollows(Subscription sub) {
+    long viewer = sub.connection.user.id();
+    return pool.preparedQuery("""
+            SELECT true, followee_id FROM follows WHERE follower_id = $1
+            UNION ALL SELECT false, board_id FROM board_follows WHERE user_id = $1""")
+        .execute(Tuple.of(viewer))
+        .map(rows -> {
+          List<Long> followedUsers = new ArrayList<>();
+          List<Long> followedBoards = new ArrayList<>();
+          followedUsers.add(viewer);
+          rows.forEach(r -> (r.getBoolean(0) ? followedUsers : followedBoards).add(r.getLong(1)));
+          sub.follows(followedUsers.stream().mapToLong(Long::longValue).toArray(),
+              followedBoards.stream().mapToLong(Long::longValue).toArray());
+          return null;
+        });
+  }
+
+  /**
+   * Sends the replay oldest first, then what arrived meanwhile minus what the replay already held
+   * (and anything not newer than {@code since}), then the subscription is live: no gap, no duplicate.
+   */
+  private void finishReplay(Subscription sub, long since, List<io.vertx.core.json.JsonObject> pins, Throwable failure) {
+    LiveConnection c = sub.connection;
+    if (c.closed || !c.subscriptions.contains(sub)) {
+      return;
+    }
+    String topic = sub.topic.name();
+    Set<Long> sent = new HashSet<>();
+    if (pins == null || sub.bufferOverflowed) {
+      if (failure != null) {
+        log.warn("live replay of {} failed: {}", topic, failure.toString());
+      }
+      send(c, "resync", null, new JsonObject().put("type", "resync").put("topic", topic)
+          .put("reason", failure != null ? "replay_unavailable" : "too_many_missed").encode());
+    } else {
+      for (int i = pins.size() - 1; i >= 0 && !c.closed; i--) {
+        JsonObject pin = pins.get(i);
+        sent.add(Long.parseLong(pin.getString("id")));
+        offer(c, LiveEvent.PIN, pin.getString("id"), LiveEvent.pinMessage(topic, pin));
+      }
+    }
+    List<LiveEvent> held = sub.buffer;
+    sub.buffer = null;
+    for (LiveEvent event : held) {
+      if (!event.deleted() && (event.pinId() <= since || sent.remove(event.pinId()))) {
+        continue;
+      }
+      offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic));
+    }
+    long now = System.currentTimeMillis();
+    sent.removeIf(id -> (id >> 12) + ID_EPOCH_MS < now - IN_FLIGHT_MS); // old pins' events are long past
+    if (!sent.isEmpty()) {
+      sub.replayedInFlight = sent;
+      sub.replayedInFlightUntil = now + IN_FLIGHT_MS;
+    }
+  }
+
+  void unsubscribe(LiveConnection c, String name) {
+    Subscription sub = c.subscription(name);
+    if (sub != null) {
+      c.subscriptions.remove(sub);
+      unindex(sub);
+    }
+    send(c, "unsubscribed", null, new JsonObject().put("type", "unsubscribed").put("topic", name).encode());
+  }
+
+  private void index(Subscription sub) {
+    byTopic.computeIfAbsent(sub.topic.name(), k -> new LinkedHashSet<>()).add(sub);
+    if (sub.topic.kind() == Topic.Kind.HOME) {
+      homeByViewer.computeIfAbsent(sub.connection.user.id(), k -> new ArrayList<>(1)).add(sub);
+    }
+  }
+
+  private void unindex(Subscription sub) {
+    Set<Subscription> subs = byTopic.get(sub.topic.name());
+    if (subs != null && subs.remove(sub) && subs.isEmpty()) {
+      byTopic.remove(sub.topic.name());
+    }
+    if (sub.topic.kind() == Topic.Kind.HOME) {
+      List<Subscription> mine = homeByViewer.get(sub.connection.user.id());
+      if (mine != null && mine.remove(sub) && mine.isEmpty()) {
+        homeByViewer.remove(sub.connection.user.id());
+      }
+    }
+  }
+
+  // ---- what the relay delivers ----
+
+  private void onEvent(String raw) {
+    JsonObject json = new JsonObject(raw);
+    if (LiveRelay.FOLLOWS.equals(json.getString("type"))) {
+      List<Subscription> homes = homeByViewer.get(Long.parseLong(json.getString("user_id")));
+      if (homes != null) {
+        List.copyOf(homes).forEach(sub -> loadFollows(sub)
+            .onFailure(e -> log.warn("reloading follows for live home failed: {}", e.toString())));
+      }
+      return;
+    }
+    LiveEvent event = LiveEvent.fromJson(json);
+    dispatch(Topic.board(event.boardId()), event);
+    dispatch(Topic.user(event.ownerUsername()), event);
+    dispatch(Topic.TRENDING, event);
+    dispatch(Topic.HOME, event);
+  }
+
+  private void dispatch(String topic, LiveEvent event) {
+    Set<Subscription> subs = byTopic.get(topic);
+    if (subs == null) {
+      return;
+    }
+    String message = null;
+    String id = event.deleted() ? null : Long.toString(event.pinId());
+    List<LiveConnection> slow = null;
+    for (Subscription sub : subs) {
+      if (!sub.wants(event) || sub.alreadyReplayed(event)) {
+        continue;
+      }
+      if (sub.buffer != null) {
+        if (sub.buffer.size() < config.replayMaxPins() + config.maxQueuedMessages()) {
+          sub.buffer.add(event);
+        } else {
+          sub.bufferOverflowed = true;
+        }
+        continue;
+      }
+      if (message == null) {
+        message = event.message(topic); // encoded once per topic, shared by every subscriber
+      }
+      if (!offer(sub.connection, event.type(), id, message)) {
+        (slow == null ? slow = new ArrayList<>() : slow).add(sub.connection);
+      }
+    }
+    if (slow != null) {
+      slow.forEach(this::closeSlow);
+    }
+  }
+
+  /** Writes unless the connection's queue is full; false means it is a slow consumer. */
+  private boolean offer(LiveConnection c, String event, String id, String json) {
+    if (c.closed) {
+      return true;
+    }
+    if (c.pending >= config.maxQueuedMessages()) {
+      return false;
+    }
+    c.write(event, id, json);
+    relay.delivered().increment();
+    return true;
+  }
+
+  private void closeSlow(LiveConnection c) {
+    if (c.closed) {
+      return;
+    }
+    relay.slowConsumers().increment();
+    c.write("resync", null, new JsonObject().put("type", "resync").put("reason", "slow_consumer").encode());
+    c.close(SLOW_CONSUMER, "slow consumer, resync");
+    remove(c);
+  }
+
+  private void send(LiveConnection c, String event, String id, String json) {
+    if (!offer(c, event, id, json)) {
+      closeSlow(c);
+    }
+  }
+
+  private void subscribed(LiveConnection c, String topic) {
+    send(c, "subscribed", null, new JsonObject().put("type", "subscribed").put("topic", topic).encode());
+  }
+
+  void error(LiveConnection c, String code, String detail, String topic) {
+    JsonObject error = new JsonObject().put("type", "error").put("code", code).put("detail", detail);
+    if (topic != null) {
+      error.put("topic", topic);
+    }
+    send(c, "error", null, error.encode());
+  }
+
+  // ---- heartbeats ----
+
+  private void sweep() {
+    long now = System.currentTimeMillis();
+    long idleMs = config.idleTimeoutSeconds() * 1000L;
+    List<LiveConnection> idle = null;
+    for (LiveConnection c : connections) {
+      if (c.answersPings() && now - c.lastSeen > idleMs) {
+        (idle == null ? idle = new ArrayList<>() : idle).add(c);
+        continue;
+      }
+      for (Subscription sub : c.subscriptions) {
+        if (sub.replayedInFlight != null && now > sub.replayedInFlightUntil) {
+          sub.replayedInFlight = null;
+        }
+      }
+      long every = (c.answersPings() ? config.pingSeconds() : config.sseHeartbeatSeconds()) * 1000L;
+      if (now - c.lastPing >= every) {
+        c.lastPing = now;
+        c.heartbeat();
+      }
+    }
+    if (idle != null) {
+      for (LiveConnection c : idle) {
+        c.close(IDLE, "idle timeout");
+        remove(c);
+      }
+    }
+  }
+}

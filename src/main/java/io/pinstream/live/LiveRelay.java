@@ -1,0 +1,188 @@
+package io.pinstream.live;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pinstream.config.Config;
+import io.pinstream.feed.FanOut;
+import io.pinstream.feed.PinHydrator;
+import io.pinstream.infra.RedisKeys;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Carries live events between nodes, one per process. Where fan-out finished a pin, the pin is
+ * hydrated once and PUBLISHed on one Redis channel; every node, this one included, receives it on
+ * its own SUBSCRIBE connection and hands it to its {@link LiveHub}s over the local event bus. One
+ * path serves one node and many, so what the tests see on one node is what a cluster does.
+ *
+ * <p>While the subscriber connection is down (Redis restarting) events are missed; it reconnects
+ * with a backoff, and clients that reconnect with {@code since} catch up from their feeds.
+ */
+public final class LiveRelay {
+  /** Local event bus address the hubs listen on: the raw JSON text of one message from Redis. */
+  static final String ADDRESS = "pinstream.live.event";
+  static final String FOLLOWS = "follows";
+  private static final Logger log = LoggerFactory.getLogger(LiveRelay.class);
+
+  private final Vertx vertx;
+  private final Config.Redis redisConfig;
+  private final Redis redis;
+  private final Pool pool;
+  private final PinHydrator pins;
+  private final String channel;
+  private final AtomicInteger connections = new AtomicInteger();
+  private final Counter delivered;
+  private final Counter slowConsumers;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private Redis subscriberClient;
+  private volatile RedisConnection subscriber;
+  private boolean stopped;
+  private long backoffMs = 100;
+
+  public LiveRelay(Vertx vertx, Config.Redis redisConfig, Redis redis, RedisKeys keys, Pool pool, PinHydrator pins,
+                   MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.redisConfig = redisConfig;
+    this.redis = redis;
+    this.pool = pool;
+    this.pins = pins;
+    this.channel = keys.key("live");
+    Gauge.builder("pinstream.live.connections", connections, AtomicInteger::get)
+        .description("Open live connections (WebSocket and SSE)").register(metrics);
+    this.delivered = Counter.builder("pinstream.live.delivered").description("Live messages written to clients")
+        .register(metrics);
+    this.slowConsumers = Counter.builder("pinstream.live.slow_consumers")
+        .description("Live connections closed because they did not read fast enough").register(metrics);
+  }
+
+  /** Subscribes (completes once Redis confirmed it) and starts publishing what fan-out delivers. */
+  public Future<Void> start() {
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(FanOut.PIN_ADDED,
+        m -> publishPin(Long.parseLong(m.body().getString("pin_id")), false)));
+    consumers.add(vertx.eventBus().<JsonObject>localConsumer(FanOut.PIN_REMOVED,
+        m -> publishPin(Long.parseLong(m.body().getString("pin_id")), true)));
+    return subscribe();
+  }
+
+  public Future<Void> stop() {
+    stopped = true;
+    consumers.forEach(MessageConsumer::unregister);
+    if (subscriberClient != null) {
+      subscriberClient.close();
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Void> subscribe() {
+    subscriberClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisConfig.uri()));
+    return subscriberClient.connect().compose(conn -> {
+      subscriber = conn;
+      conn.handler(this::onRedisMessage);
+      conn.exceptionHandler(e -> lost(conn, "failed: " + e));
+      conn.endHandler(v -> lost(conn, "closed"));
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
+    }).map(ok -> {
+      backoffMs = 100;
+      return (Void) null;
+    });
+  }
+
+  private void lost(RedisConnection conn, String why) {
+    if (conn == subscriber) {
+      subscriber = null;
+      reconnect(why);
+    }
+  }
+
+  private void reconnect(String why) {
+    if (stopped) {
+      return;
+    }
+    log.warn("live subscription to Redis {}; reconnecting in {} ms", why, backoffMs);
+    subscriberClient.close();
+    vertx.setTimer(backoffMs, id -> subscribe().onFailure(e -> {
+      backoffMs = Math.min(backoffMs * 2, 5000);
+      reconnect("unreachable: " + e.getMessage());
+    }));
+  }
+
+  private void onRedisMessage(Response message) {
+    // ["message", channel, payload] as a RESP2 array or a RESP3 push
+    if (message.size() == 3 && "message".equals(message.get(0).toString())) {
+      vertx.eventBus().publish(ADDRESS, message.get(2).toString());
+    }
+  }
+
+  private void publishPin(long pinId, boolean deleted) {
+    Future<LiveEvent> event = deleted ? deletedEvent(pinId) : addedEvent(pinId);
+    event.compose(e -> e == null ? Future.succeededFuture() : publish(e.toJson()))
+        .onFailure(e -> log.warn("live publish of pin {} failed: {}", pinId, e.toString()));
+  }
+
+  private Future<LiveEvent> addedEvent(long pinId) {
+    return pins.hydrate(List.of(pinId)).map(found -> {
+      if (found.isEmpty()) {
+        return null; // deleted meanwhile: its removal is announced instead
+      }
+      JsonObject pin = found.get(0);
+      JsonObject owner = pin.getJsonObject("owner");
+      return new LiveEvent(LiveEvent.PIN, pinId, Long.parseLong(owner.getString("id")), owner.getString("username"),
+          Long.parseLong(pin.getString("board_id")), pin);
+    });
+  }
+
+  private Future<LiveEvent> deletedEvent(long pinId) {
+    return pool.preparedQuery("""
+            SELECT p.owner_id, u.username, p.board_id FROM pins p JOIN users u ON u.id = p.owner_id WHERE p.id = $1""")
+        .execute(Tuple.of(pinId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return new LiveEvent(LiveEvent.PIN_DELETED, pinId, r.getLong(0), r.getString(1), r.getLong(2), null);
+        });
+  }
+
+  /** Home subscriptions of this user, on every node, reload whom they follow. */
+  public Future<Void> followsChanged(long userId) {
+    return publish(new JsonObject().put("type", FOLLOWS).put("user_id", Long.toString(userId)));
+  }
+
+  private Future<Void> publish(JsonObject message) {
+    return redis.send(Request.cmd(Command.PUBLISH).arg(channel).arg(message.encode()))
+        .timeout(5, TimeUnit.SECONDS)
+        .mapEmpty();
+  }
+
+  AtomicInteger connections() {
+    return connections;
+  }
+
+  Counter delivered() {
+    return delivered;
+  }
+
+  Counter slowConsumers() {
+    return slowConsumers;
+  }
+}

@@ -1,0 +1,56 @@
+package io.pinstream.live;
+
+import io.pinstream.feed.FeedService;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a client missed on a topic since a pin id, read from the topic's feed itself (Redis, and
+ * PostgreSQL past the cap), so a browser away for a day catches up like one away for a second.
+ */
+final class Replay {
+  private static final int PAGE = 100;
+  private final FeedService feeds;
+
+  Replay(FeedService feeds) {
+    this.feeds = feeds;
+  }
+
+  /** Pins newer than {@code since}, newest first; null when there are more than {@code max} (resync). */
+  Future<List<JsonObject>> newerThan(Subscription sub, long since, int max) {
+    return collect(sub, since, max, null, new ArrayList<>());
+  }
+
+  private Future<List<JsonObject>> collect(Subscription sub, long since, int max, Long before, List<JsonObject> found) {
+    return page(sub, before, Math.min(PAGE, max + 1)).compose(page -> {
+      Long last = null;
+      for (Buffer encoded : page.items()) {
+        JsonObject pin = new JsonObject(encoded);
+        last = Long.parseLong(pin.getString("id"));
+        if (last <= since) {
+          return Future.succeededFuture(found);
+        }
+        if (found.size() == max) {
+          return Future.succeededFuture(null);
+        }
+        found.add(pin);
+      }
+      return page.bookmark() == null || last == null
+          ? Future.succeededFuture(found)
+          : collect(sub, since, max, last, found);
+    });
+  }
+
+  private Future<FeedService.Page> page(Subscription sub, Long before, int size) {
+    return switch (sub.topic.kind()) {
+      case HOME -> feeds.home(sub.connection.user.id(), before, size);
+      case BOARD -> feeds.board(sub.topic.boardId(), before, size);
+      case USER -> feeds.user(sub.userId, before, size);
+      case TRENDING -> throw new IllegalArgumentException("trending has no replay");
+    };
+  }
+}

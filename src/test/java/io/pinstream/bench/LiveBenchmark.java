@@ -1,0 +1,537 @@
+package io.pinstream.bench;
+
+import io.pinstream.config.Config;
+import io.pinstream.config.ConfigLoader;
+import io.pinstream.infra.Database;
+import io.pinstream.testing.ApiClient;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
+
+/**
+ * Live push under load: {@code clients} WebSocket subscribers of one board topic, pins published at
+ * a steady {@code rate} for {@code seconds}, every delivered message's latency recorded. The same
+ * load, in the same run, against the two peers a team would otherwise pick: a plain Node.js
+ * broadcaster on {@code ws} and Socket.IO (rooms, websocket transport) - then Pinstream again as
+ * two nodes sharing Redis, clients split between them.
+ *
+ * <p>Latency = the wall-clock time a client received the message minus the wall-clock time the
+ * publisher started the publish request (stamped into the pin title as epoch microseconds).
+ * Pinstream's figure is end to end through its API: PostgreSQL insert, fan-out, Redis pub/sub,
+ * hydration, push; the peers only broadcast what they are handed. Every server is its own process,
+ * so its memory per connection is read from /proc/[pid]/status (VmRSS) before and after the
+ * connections open, and for the JVM also as live heap after a full GC.
+ * <pre>
+ * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
+ * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
+ *   [-Dclients=10000 -Drate=2 -Dseconds=30 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
+ * </pre>
+ */
+public final class LiveBenchmark {
+  private static final int CLIENTS = Integer.getInteger("clients", 10_000);
+  private static final int RATE = Integer.getInteger("rate", 2);
+  private static final int SECONDS = Integer.getInteger("seconds", 30);
+  private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
+  private static final Path JAR = Path.of("target/pinstream.jar");
+  private static final Path NODE = Path.of("src/test/node");
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  public static void main(String[] args) throws Exception {
+    if (!Files.isRegularFile(JAR) || !Files.isDirectory(NODE.resolve("node_modules"))) {
+      throw new IllegalStateException("build first: mvn -q -o package -DskipTests && (cd src/test/node && npm ci)");
+    }
+    ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("ROOT")).setLevel(ch.qos.logback.classic.Level.WARN);
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    String db = "pinstream_bench_live_" + System.currentTimeMillis();
+    List<Result> results = new ArrayList<>();
+    System.out.printf("%d subscribers of one topic, %d pins/s for %d s (expected %,d deliveries per run)%n%n",
+        CLIENTS, RATE, SECONDS, (long) CLIENTS * RATE * SECONDS);
+    try {
+      if (ONLY.contains("pinstream,") || ONLY.equals("pinstream")) {
+        try (Server a = Server.pinstream(db, "a")) {
+          results.add(runPinstream("Pinstream, 1 node", vertx, List.of(a)));
+        }
+      }
+      if (ONLY.contains("ws")) {
+        try (Server ws = Server.node("ws-server.js")) {
+          results.add(runJavaClients("Node ws " + version("ws"), vertx, List.of(ws), "board:1",
+              title -> ws.publishRaw("board:1", title)));
+        }
+      }
+      if (ONLY.contains("socketio")) {
+        try (Server io = Server.node("socketio-server.js")) {
+          results.add(runSocketIo("Socket.IO " + version("socket.io"), io));
+        }
+      }
+      if (ONLY.contains("pinstream2")) {
+        try (Server a = Server.pinstream(db, "a"); Server b = Server.pinstream(db, "b")) {
+          results.add(runPinstream("Pinstream, 2 nodes", vertx, List.of(a, b)));
+        }
+      }
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+      JsonObject json = ConfigLoader.defaults();
+      json.getJsonObject("pg").put("uri", "postgresql://postgres@127.0.0.1:5432/" + db);
+      Database.dropDatabase(Config.from(json).pg());
+      BenchApp.run("sh", "-c", "redis-cli --scan --pattern '" + db + ":*' | xargs -r -n 500 redis-cli del >/dev/null");
+    }
+    System.out.println();
+    System.out.println("| Server | delivered / expected | p50 ms | p99 ms | max ms | RSS per connection | heap per connection |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    results.forEach(r -> System.out.println(r.row()));
+    System.exit(0);
+  }
+
+  // ---- the runs ----
+
+  private static Result runPinstream(String name, Vertx vertx, List<Server> nodes) throws Exception {
+    ApiClient api = new ApiClient(nodes.get(0).base());
+    String user = "bench_" + nodes.size() + "_" + System.currentTimeMillis() % 100000;
+    String token = api.signUpAndLogIn(user);
+    String board = api.createBoard(token, "Live");
+    String media = api.uploadPhoto(token);
+    AtomicInteger turn = new AtomicInteger();
+    List<ApiClient> apis = nodes.stream().map(n -> new ApiClient(n.base())).toList();
+    return runJavaClients(name, vertx, nodes, "board:" + board, title -> {
+      // Alternate the publishing node: with 2 nodes, half the pins cross from one node to the other.
+      ApiClient via = apis.get(turn.getAndIncrement() % nodes.size());
+      var reply = via.post("/api/v1/pins", new JsonObject().put("board_id", board).put("media_id", media)
+          .put("title", title), token);
+      return reply.status() == 201;
+    });
+  }
+
+  private static Result runJavaClients(String name, Vertx vertx, List<Server> servers, String topic,
+                                       Publisher publisher) throws Exception {
+    Memory before = Memory.of(servers);
+    LoadClient load = new LoadClient(vertx);
+    int ready = load.connect(servers, topic, CLIENTS);
+    Thread.sleep(2000);
+    Memory after = Memory.of(servers);
+    if (Boolean.getBoolean("histogram")) {
+      System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
+          .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
+    }
+    long published = publish(publisher);
+    load.awaitDeliveries((long) ready * published);
+    Result result = new Result(name, ready, published, load.latencies, after.minus(before, ready));
+    System.out.println(result.row());
+    load.close();
+    return result;
+  }
+
+  private static Result runSocketIo(String name, Server server) throws Exception {
+    Memory before = Memory.of(List.of(server));
+    List<NodeClient> clients = new ArrayList<>();
+    int half = CLIENTS / 2;
+    clients.add(new NodeClient(server.base(), half, "board:1"));
+    clients.add(new NodeClient(server.base(), CLIENTS - half, "board:1"));
+    int ready = 0;
+    for (NodeClient c : clients) {
+      ready += c.awaitReady();
+    }
+    Thread.sleep(2000);
+    Memory after = Memory.of(List.of(server));
+    long published = publish(title -> server.publishRaw("board:1", title));
+    Histogram latencies = new Histogram();
+    long expected = (long) ready * published;
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      Histogram merged = new Histogram();
+      for (NodeClient c : clients) {
+        c.report(merged);
+      }
+      latencies = merged;
+      if (merged.count() >= expected || System.currentTimeMillis() > deadline) {
+        break;
+      }
+      Thread.sleep(1000);
+    }
+    clients.forEach(NodeClient::close);
+    Result result = new Result(name, ready, published, latencies, after.minus(before, ready));
+    System.out.println(result.row());
+    return result;
+  }
+
+  /** RATE publishes a second for SECONDS, each on its own thread so a slow one does not delay the next. */
+  private static long publish(Publisher publisher) throws Exception {
+    ScheduledExecutorService timer = Executors.newScheduledThreadPool(8);
+    AtomicLong ok = new AtomicLong();
+    AtomicLong seq = new AtomicLong();
+    List<CompletableFuture<Void>> sends = new ArrayList<>();
+    long total = (long) RATE * SECONDS;
+    long periodNanos = 1_000_000_000L / RATE;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    timer.scheduleAtFixedRate(() -> {
+      long n = seq.incrementAndGet();
+      if (n > total) {
+        done.complete(null);
+        return;
+      }
+      sends.add(CompletableFuture.runAsync(() -> {
+        Instant now = Instant.now();
+        long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
+        try {
+          if (publisher.publish("bench-" + n + "-" + micros)) {
+            ok.incrementAndGet();
+          }
+        } catch (Exception e) {
+          System.err.println("publish failed: " + e);
+        }
+      }, timer));
+    }, 0, periodNanos, TimeUnit.NANOSECONDS);
+    done.get();
+    CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+    timer.shutdownNow();
+    return ok.get();
+  }
+
+  interface Publisher {
+    boolean publish(String title) throws Exception;
+  }
+
+  // ---- the Java load client (Pinstream and the ws peer: same frames) ----
+
+  private static final class LoadClient {
+    final Histogram latencies = new Histogram();
+    private final Vertx vertx;
+    private final WebSocketClient client;
+    private final List<WebSocket> sockets = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    LoadClient(Vertx vertx) {
+      this.vertx = vertx;
+      this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(CLIENTS * 2)
+          .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20).setConnectTimeout(60_000));
+    }
+
+    /** Opens n subscribers spread over the servers, at most 200 handshakes at a time; returns how many subscribed. */
+    int connect(List<Server> servers, String topic, int n) throws Exception {
+      AtomicInteger next = new AtomicInteger();
+      AtomicInteger subscribed = new AtomicInteger();
+      AtomicInteger failed = new AtomicInteger();
+      CompletableFuture<Void> all = new CompletableFuture<>();
+      String subscribe = new JsonObject().put("type", "subscribe").put("topic", topic).encode();
+      Runnable[] open = new Runnable[1];
+      open[0] = () -> {
+        int i = next.getAndIncrement();
+        if (i >= n) {
+          return;
+        }
+        Server server = servers.get(i % servers.size());
+        Promise<Void> confirmed = Promise.promise();
+        client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.port).setURI("/api/v1/live"))
+            .compose(ws -> {
+              sockets.add(ws);
+              ws.textMessageHandler(text -> {
+                if (text.startsWith("{\"type\":\"subscribed\"")) {
+                  confirmed.tryComplete();
+                } else {
+                  latencies.record(text);
+                }
+              });
+              return ws.writeTextMessage(subscribe).compose(v -> confirmed.future());
+            })
+            .onComplete(ar -> {
+              (ar.succeeded() ? subscribed : failed).incrementAndGet();
+              if (subscribed.get() + failed.get() == n) {
+                all.complete(null);
+              }
+              open[0].run();
+            });
+      };
+      for (int i = 0; i < 200; i++) {
+        vertx.runOnContext(v -> open[0].run());
+      }
+      all.get(10, TimeUnit.MINUTES);
+      if (failed.get() > 0) {
+        System.out.println("  " + failed.get() + " connections failed");
+      }
+      return subscribed.get();
+    }
+
+    /** Waits until every expected message arrived, or nothing new came for 15 s. */
+    void awaitDeliveries(long expected) throws InterruptedException {
+      long last = -1;
+      long quietSince = System.currentTimeMillis();
+      while (latencies.count() < expected) {
+        long now = latencies.count();
+        if (now != last) {
+          last = now;
+          quietSince = System.currentTimeMillis();
+        } else if (System.currentTimeMillis() - quietSince > 15_000) {
+          return;
+        }
+        Thread.sleep(200);
+      }
+    }
+
+    void close() throws Exception {
+      List<Future<Void>> closing = new ArrayList<>();
+      synchronized (sockets) {
+        sockets.forEach(ws -> closing.add(ws.close()));
+      }
+      Future.join(closing).await(60, TimeUnit.SECONDS);
+      client.close().await(30, TimeUnit.SECONDS);
+      Thread.sleep(2000);
+    }
+  }
+
+  /** Latencies in 100 us buckets up to 120 s, and the exact maximum. */
+  static final class Histogram {
+    private static final int BUCKETS = 1_200_000;
+    private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS);
+    private final AtomicLong count = new AtomicLong();
+    private final AtomicLong maxMicros = new AtomicLong();
+
+    void record(String message) {
+      int at = message.indexOf("bench-");
+      if (at < 0) {
+        return;
+      }
+      int dash = message.indexOf('-', at + 6);
+      int end = dash + 1;
+      while (end < message.length() && Character.isDigit(message.charAt(end))) {
+        end++;
+      }
+      Instant now = Instant.now();
+      long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000
+          - Long.parseLong(message.substring(dash + 1, end));
+      add(Math.max(0, micros / 100), 1, micros);
+    }
+
+    void add(long bucket, long n, long micros) {
+      buckets.addAndGet((int) Math.min(BUCKETS - 1, bucket), n);
+      count.addAndGet(n);
+      maxMicros.accumulateAndGet(micros, Math::max);
+    }
+
+    long count() {
+      return count.get();
+    }
+
+    double percentileMs(double p) {
+      long rank = (long) Math.ceil(p / 100 * count.get());
+      long seen = 0;
+      for (int i = 0; i < BUCKETS; i++) {
+        seen += buckets.get(i);
+        if (seen >= rank && seen > 0) {
+          return (i + 1) / 10.0; // the bucket's upper edge
+        }
+      }
+      return Double.NaN;
+    }
+
+    double maxMs() {
+      return maxMicros.get() / 1000.0;
+    }
+  }
+
+  // ---- servers, as separate processes ----
+
+  private static final class Server implements AutoCloseable {
+    final Process process;
+    final int port;
+
+    private Server(Process process, int port) {
+      this.process = process;
+      this.port = port;
+    }
+
+    String base() {
+      return "http://127.0.0.1:" + port;
+    }
+
+    long pid() {
+      return process.pid();
+    }
+
+    boolean isJava() {
+      return process.info().command().orElse("").endsWith("java");
+    }
+
+    static Server pinstream(String db, String name) throws Exception {
+      int port = freePort();
+      ProcessBuilder pb = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseG1GC", "-jar", JAR.toString());
+      Map<String, String> env = pb.environment();
+      env.put("PINSTREAM_HTTP_HOST", "127.0.0.1");
+      env.put("PINSTREAM_HTTP_PORT", Integer.toString(port));
+      env.put("PINSTREAM_HTTP_SHUTDOWN_GRACE_SECONDS", "1");
+      // 0 = one event loop per core (the default); the load client runs on the same cores.
+      env.put("PINSTREAM_HTTP_INSTANCES", System.getProperty("serverLoops", "0"));
+      env.put("PINSTREAM_PG_URI", "postgresql://postgres@127.0.0.1:5432/" + db);
+      env.put("PINSTREAM_REDIS_KEY_PREFIX", db + ":");
+      env.put("PINSTREAM_MEDIA_DIR", Files.createTempDirectory("pinstream-bench-live").toString());
+      env.put("PINSTREAM_AUTH_BCRYPT_COST", "4");
+      env.put("PINSTREAM_ACCESS_LOG", "OFF");
+      env.put("PINSTREAM_LOG_LEVEL", "WARN");
+      pb.redirectErrorStream(true).redirectOutput(new File("target/live-bench-" + name + ".log"));
+      Server server = new Server(pb.start(), port);
+      server.awaitHttp("/ready");
+      return server;
+    }
+
+    static Server node(String script) throws Exception {
+      int port = freePort();
+      ProcessBuilder pb = new ProcessBuilder("node", script).directory(NODE.toFile());
+      pb.environment().put("PORT", Integer.toString(port));
+      pb.redirectErrorStream(true).redirectOutput(new File("target/live-bench-" + script + ".log"));
+      Server server = new Server(pb.start(), port);
+      server.awaitHttp("/publish-ready-probe");
+      return server;
+    }
+
+    /** Until the server answers anything at all on {@code path} (200 for /ready). */
+    private void awaitHttp(String path) throws Exception {
+      long deadline = System.currentTimeMillis() + 60_000;
+      while (System.currentTimeMillis() < deadline) {
+        try {
+          int status = HTTP.send(HttpRequest.newBuilder(URI.create(base() + path)).build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode();
+          if (status == 200 || !path.equals("/ready")) {
+            return;
+          }
+        } catch (Exception notYet) {
+          // starting
+        }
+        Thread.sleep(200);
+      }
+      throw new IllegalStateException("server on port " + port + " did not start");
+    }
+
+    boolean publishRaw(String topic, String title) throws Exception {
+      return HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/publish"))
+              .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("topic", topic).put("title", title).encode()))
+              .build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 204;
+    }
+
+    @Override
+    public void close() throws Exception {
+      process.destroy();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    }
+
+    private static int freePort() throws Exception {
+      try (ServerSocket s = new ServerSocket(0)) {
+        return s.getLocalPort();
+      }
+    }
+  }
+
+  /** One Node process of Socket.IO clients (see socketio-client.js). */
+  private static final class NodeClient {
+    private final Process process;
+    private final BufferedReader out;
+    private final Writer in;
+
+    NodeClient(String url, int connections, String topic) throws Exception {
+      process = new ProcessBuilder("node", "socketio-client.js", url, Integer.toString(connections), topic)
+          .directory(NODE.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    }
+
+    int awaitReady() throws Exception {
+      JsonObject ready = new JsonObject(out.readLine());
+      if (ready.getInteger("failed", 0) > 0) {
+        System.out.println("  " + ready.getInteger("failed") + " Socket.IO connections failed");
+      }
+      return ready.getInteger("ready");
+    }
+
+    void report(Histogram into) throws Exception {
+      in.write("report\n");
+      in.flush();
+      JsonObject report = new JsonObject(out.readLine());
+      long max = report.getLong("max_us");
+      report.getJsonObject("buckets").forEach(e -> into.add(Long.parseLong(e.getKey()), ((Number) e.getValue()).longValue(), 0));
+      into.add(0, 0, max);
+    }
+
+    void close() {
+      process.destroy();
+    }
+  }
+
+  // ---- memory ----
+
+  /** Summed over a run's server processes: resident set, and for JVMs the heap in use after a full GC. */
+  private record Memory(long rssKb, long heapKb) {
+    static Memory of(List<Server> servers) throws Exception {
+      long rss = 0;
+      long heap = 0;
+      for (Server s : servers) {
+        if (s.isJava()) {
+          BenchApp.run("jcmd", Long.toString(s.pid()), "GC.run");
+          String info = BenchApp.run("jcmd", Long.toString(s.pid()), "GC.heap_info");
+          var m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
+          heap += m.find() ? Long.parseLong(m.group(1)) : 0;
+        }
+        for (String line : Files.readAllLines(Path.of("/proc/" + s.pid() + "/status"))) {
+          if (line.startsWith("VmRSS:")) {
+            rss += Long.parseLong(line.replaceAll("[^0-9]", ""));
+          }
+        }
+      }
+      return new Memory(rss, heap);
+    }
+
+    PerConnection minus(Memory before, int connections) {
+      return new PerConnection((rssKb - before.rssKb) * 1024.0 / connections,
+          heapKb == 0 ? Double.NaN : (heapKb - before.heapKb) * 1024.0 / connections);
+    }
+  }
+
+  private record PerConnection(double rssBytes, double heapBytes) {
+  }
+
+  private record Result(String name, int subscribers, long published, Histogram latencies, PerConnection memory) {
+    String row() {
+      long expected = (long) subscribers * published;
+      return String.format("| %s | %,d / %,d (%s) | %.1f | %.1f | %.1f | %.1f KB | %s |", name, latencies.count(), expected,
+          latencies.count() == expected ? "no loss" : String.format("%.3f%% lost", 100.0 * (expected - latencies.count()) / expected),
+          latencies.percentileMs(50), latencies.percentileMs(99), latencies.maxMs(), memory.rssBytes() / 1024,
+          Double.isNaN(memory.heapBytes()) ? "n/a" : String.format("%.1f KB", memory.heapBytes() / 1024));
+    }
+  }
+
+  private static String version(String pkg) throws Exception {
+    return new JsonObject(Files.readString(NODE.resolve("node_modules").resolve(pkg).resolve("package.json")))
+        .getString("version");
+  }
+}
