@@ -103,16 +103,4 @@ final class FeedReader {
           .onFailure(e -> log.warn("rebuilding {} failed: {}", source.key(), e.toString()));
     });
   }
-
-  /** Builds a feed now (e.g. a new user's first read) and completes when it is built. */
-  Future<Void> ensureBuilt(Source source) {
-    return store.read(List.of(source.key()), null, 1).compose(w -> {
-      if (w.get(0) != null) {
-        return Future.succeededFuture();
-      }
-      return store.beginBuild(source.key())
-          .compose(v -> source.truth().apply(null, cap))
-          .compose(ids -> store.finishBuild(source.key(), ids, cap));
-    });
-  }
 }

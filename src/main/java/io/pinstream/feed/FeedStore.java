@@ -22,8 +22,6 @@ import java.util.List;
  * reads still skip it, so no pin that commits during the rebuild can be missed.
  */
 public final class FeedStore {
-  static final String FLOOR = "_floor";
-
   /**
    * ARGV: cap, min floor, then score/member pairs. Adds members above the floor; trims to cap,
    * raising the floor. The min floor says the added members are complete only down to there (a
@@ -339,21 +337,9 @@ public final class FeedStore {
     Future<Void> loadAll(Redis redis) {
       List<Request> loads = new ArrayList<>();
       for (String source : List.of(ADD, ADD_TO_MANY, REMOVE, READ, BEGIN_BUILD, FINISH_BUILD)) {
-        sha(source);
-        loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
-      }
-      for (String source : shaBySource.keySet()) {
         loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
       }
       return redis.batch(loads).mapEmpty();
     }
-
-    void register(String source) {
-      sha(source);
-    }
-  }
-
-  Scripts scripts() {
-    return scripts;
   }
 }
