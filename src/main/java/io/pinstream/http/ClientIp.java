@@ -2,7 +2,11 @@ package io.pinstream.http;
 
 import io.vertx.ext.web.RoutingContext;
 
-/** The caller's address; X-Forwarded-For is believed only when the operator says a proxy sets it. */
+/**
+ * The caller's address. X-Forwarded-For is believed only when the operator says a proxy sets it,
+ * and then only its last entry: the one our proxy appended. Earlier entries are whatever the
+ * client sent (a client could otherwise pick a new address per request and dodge every limit).
+ */
 public final class ClientIp {
   private ClientIp() {
   }
@@ -11,7 +15,7 @@ public final class ClientIp {
     if (trustForwardedFor) {
       String forwarded = ctx.request().getHeader("X-Forwarded-For");
       if (forwarded != null && !forwarded.isBlank()) {
-        return forwarded.split(",", 2)[0].trim();
+        return forwarded.substring(forwarded.lastIndexOf(',') + 1).trim();
       }
     }
     var remote = ctx.request().remoteAddress();

@@ -117,7 +117,11 @@ public final class LiveApi {
         ctx.fail(Problems.unauthorized("The home topic needs a signed-in connection (access_token or Authorization)"));
         return;
       }
-      HttpServerResponse response = ctx.response()
+      HttpServerResponse response = ctx.response();
+      if (response.closed()) {
+        return; // gone while its session was looked up: nothing to register (its close already fired)
+      }
+      response
           .setChunked(true)
           .putHeader("Content-Type", "text/event-stream; charset=utf-8")
           .putHeader("Cache-Control", "no-store")

@@ -214,7 +214,10 @@ final class LiveHub {
       for (int i = pins.size() - 1; i >= 0 && !c.closed; i--) {
         JsonObject pin = pins.get(i);
         sent.add(Long.parseLong(pin.getString("id")));
-        offer(c, LiveEvent.PIN, pin.getString("id"), LiveEvent.pinMessage(topic, pin));
+        if (!offer(c, LiveEvent.PIN, pin.getString("id"), LiveEvent.pinMessage(topic, pin))) {
+          closeSlow(c); // a silent drop would be a gap: the client is told to resync instead
+          return;
+        }
       }
     }
     List<LiveEvent> held = sub.buffer;
@@ -223,7 +226,10 @@ final class LiveHub {
       if (!event.deleted() && (event.pinId() <= since || sent.remove(event.pinId()))) {
         continue;
       }
-      offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic));
+      if (!offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic))) {
+        closeSlow(c);
+        return;
+      }
     }
     long now = System.currentTimeMillis();
     sent.removeIf(id -> (id >> 12) + ID_EPOCH_MS < now - IN_FLIGHT_MS); // old pins' events are long past

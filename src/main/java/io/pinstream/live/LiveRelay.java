@@ -56,6 +56,8 @@ public final class LiveRelay {
   private Redis subscriberClient;
   private volatile RedisConnection subscriber;
   private boolean stopped;
+  /** The pending reconnect, if any: one at a time, however many ways the connection reports its loss. */
+  private long reconnectTimer = -1;
   private long backoffMs = 100;
 
   public LiveRelay(Vertx vertx, Config.Redis redisConfig, Redis redis, RedisKeys keys, Pool pool, PinHydrator pins,
@@ -85,6 +87,9 @@ public final class LiveRelay {
 
   public Future<Void> stop() {
     stopped = true;
+    if (reconnectTimer >= 0) {
+      vertx.cancelTimer(reconnectTimer);
+    }
     consumers.forEach(MessageConsumer::unregister);
     if (subscriberClient != null) {
       subscriberClient.close();
@@ -99,7 +104,11 @@ public final class LiveRelay {
       conn.handler(this::onRedisMessage);
       conn.exceptionHandler(e -> lost(conn, "failed: " + e));
       conn.endHandler(v -> lost(conn, "closed"));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
+      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onFailure(e -> {
+        if (subscriber == conn) {
+          subscriber = null; // the caller reconnects; this connection's close must not do it again
+        }
+      });
     }).map(ok -> {
       backoffMs = 100;
       return (Void) null;
@@ -114,15 +123,22 @@ public final class LiveRelay {
   }
 
   private void reconnect(String why) {
-    if (stopped) {
+    if (stopped || reconnectTimer >= 0) {
       return;
     }
     log.warn("live subscription to Redis {}; reconnecting in {} ms", why, backoffMs);
+    subscriber = null;
     subscriberClient.close();
-    vertx.setTimer(backoffMs, id -> subscribe().onFailure(e -> {
-      backoffMs = Math.min(backoffMs * 2, 5000);
-      reconnect("unreachable: " + e.getMessage());
-    }));
+    reconnectTimer = vertx.setTimer(backoffMs, id -> {
+      reconnectTimer = -1;
+      if (stopped) {
+        return;
+      }
+      subscribe().onFailure(e -> {
+        backoffMs = Math.min(backoffMs * 2, 5000);
+        reconnect("unreachable: " + e.getMessage());
+      });
+    });
   }
 
   private void onRedisMessage(Response message) {

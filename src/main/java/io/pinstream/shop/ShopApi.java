@@ -99,7 +99,7 @@ public final class ShopApi {
       // Handed over before the answer goes out, so whoever sees the 302 can rely on the click being taken.
       clicks.record(new Click(clickId, pinId, target.merchantId(), target.ownerId(), v == null ? null : v.id(),
           clicks.hash(ClientIp.of(ctx, trustForwardedFor)), clicks.hash(agent == null ? "" : agent),
-          referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 2048)),
+          referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 512)),
           agent == null || agent.isBlank() || BOT.matcher(agent).find(), OffsetDateTime.now(ZoneOffset.UTC)));
       ctx.response().setStatusCode(302)
           .putHeader("Location", withClickId(target.link(), clickId))
