@@ -185,7 +185,7 @@ public final class PinstreamApp {
     }
     return undeployed
         // The servers have drained, so no click comes in any more: write the buffered ones while the pool is open.
-        .eventually(() -> services.clicks().close().timeout(15, TimeUnit.SECONDS)
+        .eventually(() -> services.clicks().close(15_000)
             .onFailure(e -> log.error("clicks still buffered at shutdown could not be written: {}", e.toString())))
         .eventually(() -> services.live().stop())
         .eventually(() -> services.pg().close())

@@ -85,6 +85,7 @@ public final class ClickRecorder {
   private final RedisAPI redis;
   private final RedisKeys keys;
   private final int batchSize;
+  private boolean closed;
   private final ConcurrentLinkedQueue<Click> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
   // Touched only on `context`:
@@ -151,22 +152,30 @@ public final class ClickRecorder {
       waiters.add(promise);
       flush();
     });
-    return promise.future().timeout(timeoutMs, TimeUnit.MILLISECONDS).otherwiseEmpty();
+    // Under steady traffic the buffer may never be empty: a waiter that timed out must not stay listed.
+    return promise.future().timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onComplete(x -> context.runOnContext(v -> waiters.remove(promise)))
+        .otherwiseEmpty();
   }
 
-  /** Stops the timer and writes every waiting click. */
-  public Future<Void> close() {
+  /** Stops the timer and writes every waiting click, trying for at most {@code timeoutMs}. */
+  public Future<Void> close(long timeoutMs) {
     vertx.cancelTimer(timer);
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       waiters.add(done);
       flush();
     });
-    return done.future();
+    return done.future().timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onComplete(x -> context.runOnContext(v -> {
+          // Given up (or done): no more retries against a pool that is about to close.
+          closed = true;
+          waiters.remove(done);
+        }));
   }
 
   private void flush() {
-    if (flushing) {
+    if (flushing || closed) {
       return;
     }
     List<Decided> ready = new ArrayList<>();
@@ -200,7 +209,7 @@ public final class ClickRecorder {
             log.warn("writing {} clicks failed, will retry: {}", ready.size(), result.cause().toString());
             ready.forEach(retry::addLast);
             // Shutdown must not spin on a database that is gone: waiters get their answer after the retry.
-            if (!waiters.isEmpty()) {
+            if (!waiters.isEmpty() && !closed) {
               vertx.setTimer(200, id -> context.runOnContext(v -> flush()));
             }
           }

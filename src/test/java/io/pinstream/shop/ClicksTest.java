@@ -161,7 +161,7 @@ class ClicksTest {
       recorder.record(new Click(ShopApi.newClickId(), pinId, null, ownerId, null, ip, agent, null, true,
           java.time.OffsetDateTime.now()));
     } finally {
-      recorder.close().await(15, TimeUnit.SECONDS);
+      recorder.close(15_000).await(20, TimeUnit.SECONDS);
       dead.close();
     }
     assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1", pinId)).isEqualTo(4);
