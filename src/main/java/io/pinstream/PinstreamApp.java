@@ -57,6 +57,7 @@ public final class PinstreamApp {
   private final Redis redisClient;
   private final List<HttpVerticle> httpVerticles;
   private final List<String> deployments = new CopyOnWriteArrayList<>();
+  private io.vertx.core.eventbus.MessageConsumer<io.vertx.core.json.JsonObject> clickedConsumer;
 
   private PinstreamApp(Vertx vertx, Services services, Redis redisClient, List<HttpVerticle> httpVerticles) {
     this.vertx = vertx;
@@ -147,7 +148,7 @@ public final class PinstreamApp {
         services.thumbnails().startSweeping();
         services.fanOut().startSweeping();
         // Counted clicks move a pin's click_count and trending score: drop its cached copy, rescore it.
-        vertx.eventBus().<io.vertx.core.json.JsonObject>localConsumer(ClickRecorder.CLICKED_ADDRESS, clicked ->
+        app.clickedConsumer = vertx.eventBus().localConsumer(ClickRecorder.CLICKED_ADDRESS, clicked ->
             services.feeds().pinEngaged(List.of(Long.parseLong(clicked.body().getString("pin_id")))));
         return vertx.deployVerticle(() -> {
           HttpVerticle verticle = new HttpVerticle(services);
@@ -187,6 +188,7 @@ public final class PinstreamApp {
         // The servers have drained, so no click comes in any more: write the buffered ones while the pool is open.
         .eventually(() -> services.clicks().close(15_000)
             .onFailure(e -> log.error("clicks still buffered at shutdown could not be written: {}", e.toString())))
+        .eventually(() -> clickedConsumer == null ? Future.succeededFuture() : clickedConsumer.unregister())
         .eventually(() -> services.live().stop())
         .eventually(() -> services.pg().close())
         .eventually(() -> {
