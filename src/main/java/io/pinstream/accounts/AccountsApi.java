@@ -26,9 +26,15 @@ public final class AccountsApi {
   private final Auth auth;
   private final Config.RateLimits limits;
   private final boolean trustForwardedFor;
+  private final java.util.function.Function<String, Future<Void>> sessionRevoked;
 
+  /**
+   * @param sessionRevoked told the fingerprint of a session just revoked (live connections opened
+   *                       with it are closed); best effort, the revocation itself has happened
+   */
   public AccountsApi(UserStore users, SessionStore sessions, PasswordHasher passwords, RateLimiter limiter, Auth auth,
-                     Config config) {
+                     Config config, java.util.function.Function<String, Future<Void>> sessionRevoked) {
+    this.sessionRevoked = sessionRevoked;
     this.users = users;
     this.sessions = sessions;
     this.passwords = passwords;
@@ -84,6 +90,8 @@ public final class AccountsApi {
   }
 
   private void logOut(RoutingContext ctx) {
-    Responses.replyEmpty(ctx, sessions.revoke(Auth.token(ctx)));
+    String token = Auth.token(ctx);
+    Responses.replyEmpty(ctx, sessions.revoke(token)
+        .compose(v -> sessionRevoked.apply(SessionStore.fingerprint(token)).otherwiseEmpty()));
   }
 }

@@ -97,6 +97,11 @@ public final class SessionStore {
     return keys.key("session", HexFormat.of().formatHex(hash.getBytes()));
   }
 
+  /** A name for a session that is not its token (hex SHA-256): what may be logged or broadcast. */
+  public static String fingerprint(String token) {
+    return HexFormat.of().formatHex(hash(token).getBytes());
+  }
+
   static Buffer hash(String token) {
     try {
       return Buffer.buffer(MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));

@@ -64,7 +64,8 @@ public final class ApiRouter {
     // read whole with a limit. A route without a path keeps the metrics' route label clean.
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));
     new OpenApiDocument().mount(api);
-    new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config()).mount(api);
+    new AccountsApi(users, sessions, services.passwords(), limiter, auth, services.config(),
+        fingerprint -> services.live().sessionRevoked(fingerprint)).mount(api);
     LiveFollows follows = new LiveFollows(services.feeds(), services.live());
     new UsersApi(users, auth, follows).mount(api);
     new BoardsApi(boards, users, auth, follows).mount(api);

@@ -55,14 +55,15 @@ public final class LiveApi {
     request.pause(); // nothing may be read before the upgrade, which waits for the session lookup
     viewer(ctx)
         .compose(user -> request.toWebSocket().map(ws -> {
-          accept(ws, user);
+          accept(ws, user, session(ctx));
           return ws;
         }))
         .onFailure(ctx::fail);
   }
 
-  private void accept(ServerWebSocket ws, UserRef user) {
+  private void accept(ServerWebSocket ws, UserRef user, String session) {
     WebSocketConnection c = new WebSocketConnection(ws, user);
+    c.session = user == null ? null : session;
     hub.add(c);
     ws.textMessageHandler(text -> {
       c.lastSeen = System.currentTimeMillis();
@@ -129,6 +130,7 @@ public final class LiveApi {
           .putHeader("X-Accel-Buffering", "no");
       response.write("retry: 3000\n\n");
       SseConnection c = new SseConnection(response, user);
+      c.session = user == null ? null : session(ctx);
       hub.add(c);
       response.closeHandler(v -> hub.remove(c));
       request.connection().shutdownHandler(v -> {
@@ -139,13 +141,23 @@ public final class LiveApi {
     }).onFailure(ctx::fail);
   }
 
-  /** The caller from {@code ?access_token=} or {@code Authorization: Bearer}; null when anonymous; 401 for a bad token. */
-  private Future<UserRef> viewer(RoutingContext ctx) {
+  private static String token(RoutingContext ctx) {
     String token = ctx.request().getParam("access_token");
     String header = ctx.request().getHeader("Authorization");
     if (token == null && header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       token = header.substring(7).trim();
     }
+    return token;
+  }
+
+  private static String session(RoutingContext ctx) {
+    String token = token(ctx);
+    return token == null || token.isEmpty() ? null : SessionStore.fingerprint(token);
+  }
+
+  /** The caller from {@code ?access_token=} or {@code Authorization: Bearer}; null when anonymous; 401 for a bad token. */
+  private Future<UserRef> viewer(RoutingContext ctx) {
+    String token = token(ctx);
     if (token == null || token.isEmpty()) {
       return Future.succeededFuture(null);
     }

@@ -11,6 +11,8 @@ import java.util.List;
  */
 abstract class LiveConnection {
   final UserRef user;
+  /** The fingerprint of the session the connection was opened with (null: anonymous). */
+  String session;
   final List<Subscription> subscriptions = new ArrayList<>(2);
   /** Messages handed to the transport and not yet written to the socket. */
   int pending;

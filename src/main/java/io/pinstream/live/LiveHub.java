@@ -28,6 +28,8 @@ import java.util.Set;
  */
 final class LiveHub {
   static final int SLOW_CONSUMER = 4008;
+  /** The session the connection was opened with was revoked (logged out). */
+  static final int SESSION_REVOKED = 4003;
   static final int IDLE = 4001;
   static final int POLICY = 1008;
   private static final int MAX_BAD_FRAMES = 20;
@@ -272,6 +274,14 @@ final class LiveHub {
 
   private void onEvent(String raw) {
     JsonObject json = new JsonObject(raw);
+    if (LiveRelay.SESSION_REVOKED.equals(json.getString("type"))) {
+      String session = json.getString("session");
+      List.copyOf(connections).stream().filter(c -> session.equals(c.session)).forEach(c -> {
+        c.close(SESSION_REVOKED, "session revoked");
+        remove(c);
+      });
+      return;
+    }
     if (LiveRelay.FOLLOWS.equals(json.getString("type"))) {
       List<Subscription> homes = homeByViewer.get(Long.parseLong(json.getString("user_id")));
       if (homes != null) {

@@ -41,6 +41,7 @@ public final class LiveRelay {
   /** Local event bus address the hubs listen on: the raw JSON text of one message from Redis. */
   static final String ADDRESS = "pinstream.live.event";
   static final String FOLLOWS = "follows";
+  static final String SESSION_REVOKED = "session_revoked";
   private static final Logger log = LoggerFactory.getLogger(LiveRelay.class);
 
   private final Vertx vertx;
@@ -180,6 +181,11 @@ public final class LiveRelay {
   }
 
   /** Home subscriptions of this user, on every node, reload whom they follow. */
+  /** Every node closes the live connections opened with this session. */
+  public Future<Void> sessionRevoked(String fingerprint) {
+    return publish(new JsonObject().put("type", SESSION_REVOKED).put("session", fingerprint));
+  }
+
   public Future<Void> followsChanged(long userId) {
     return publish(new JsonObject().put("type", FOLLOWS).put("user_id", Long.toString(userId)));
   }

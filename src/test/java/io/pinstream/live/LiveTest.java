@@ -335,6 +335,26 @@ class LiveTest {
   }
 
   @Test
+  @DisplayName("logging out closes the live connections opened with that session (4003), not the others")
+  void logoutClosesConnections() throws Exception {
+    String first = app.api().signUpAndLogIn("live_logout");
+    String second = app.api().logIn("live_logout", "correct horse");
+    LiveClient revoked = LiveClient.connect(app.vertx(), app.port(), first);
+    LiveClient other = LiveClient.connect(app.vertx(), app.port(), second);
+    try {
+      assertThat(app.api().delete("/api/v1/sessions/current", first).status()).isEqualTo(204);
+      for (int i = 0; i < 100 && revoked.closeCode == null; i++) {
+        Thread.sleep(20);
+      }
+      assertThat(revoked.closeCode).isEqualTo((short) 4003);
+      assertThat(other.closeCode).isNull();
+    } finally {
+      revoked.close();
+      other.close();
+    }
+  }
+
+  @Test
   @DisplayName("a connection that answers no ping is closed after the idle timeout (4001)")
   void idle() throws Exception {
     try (RawWebSocket silent = RawWebSocket.open(app.port(), null)) {
