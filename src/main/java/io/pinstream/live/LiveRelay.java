@@ -60,6 +60,8 @@ public final class LiveRelay {
   /** The pending reconnect, if any: one at a time, however many ways the connection reports its loss. */
   private long reconnectTimer = -1;
   private long backoffMs = 100;
+  private long keepalive = -1;
+  private static final long KEEPALIVE_MS = 15_000;
 
   public LiveRelay(Vertx vertx, Config.Redis redisConfig, Redis redis, RedisKeys keys, Pool pool, PinHydrator pins,
                    MeterRegistry metrics) {
@@ -83,11 +85,23 @@ public final class LiveRelay {
         m -> publishPin(Long.parseLong(m.body().getString("pin_id")), false)));
     consumers.add(vertx.eventBus().<JsonObject>localConsumer(FanOut.PIN_REMOVED,
         m -> publishPin(Long.parseLong(m.body().getString("pin_id")), true)));
+    // A subscriber connection can die without a close ever reaching us (a NAT or firewall dropping
+    // it): a PING that gets no answer says so, and the connection is replaced.
+    keepalive = vertx.setPeriodic(KEEPALIVE_MS, id -> {
+      RedisConnection conn = subscriber;
+      if (conn != null) {
+        conn.send(Request.cmd(Command.PING)).timeout(5, java.util.concurrent.TimeUnit.SECONDS)
+            .onFailure(e -> lost(conn, "did not answer a ping"));
+      }
+    });
     return subscribe();
   }
 
   public Future<Void> stop() {
     stopped = true;
+    if (keepalive >= 0) {
+      vertx.cancelTimer(keepalive);
+    }
     if (reconnectTimer >= 0) {
       vertx.cancelTimer(reconnectTimer);
     }
