@@ -1,5 +1,6 @@
 package io.pinstream.accounts;
 
+import io.pinstream.http.BearerTokens;
 import io.pinstream.http.Problems;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -26,7 +27,7 @@ public final class Auth {
   }
 
   private void resolve(RoutingContext ctx, boolean required) {
-    String token = bearer(ctx);
+    String token = BearerTokens.fromHeader(ctx);
     if (token == null) {
       if (required) {
         ctx.fail(Problems.unauthorized("Send Authorization: Bearer <token> (from POST /api/v1/sessions)"));
@@ -65,11 +66,4 @@ public final class Auth {
     return ctx.get(TOKEN);
   }
 
-  private static String bearer(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    return header.substring(7).trim();
-  }
 }

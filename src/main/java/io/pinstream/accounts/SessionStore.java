@@ -1,5 +1,6 @@
 package io.pinstream.accounts;
 
+import io.pinstream.http.BearerTokens;
 import io.pinstream.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -8,12 +9,8 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -28,7 +25,6 @@ import java.util.List;
  */
 public final class SessionStore {
   private static final String TOKEN_PREFIX = "pst_";
-  private final SecureRandom random = new SecureRandom();
   private static final int CACHE_SECONDS = 300;
   private final Pool pool;
   private final RedisAPI redis;
@@ -44,9 +40,7 @@ public final class SessionStore {
 
   /** Creates a session and returns its token, the only time the token exists outside the client. */
   public Future<String> create(long userId) {
-    byte[] secret = new byte[32];
-    random.nextBytes(secret);
-    String token = TOKEN_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String token = BearerTokens.random(TOKEN_PREFIX, 32);
     OffsetDateTime expires = OffsetDateTime.now(ZoneOffset.UTC).plusDays(ttlDays);
     return pool.preparedQuery("INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)")
         .execute(Tuple.of(hash(token), userId, expires))
@@ -103,10 +97,6 @@ public final class SessionStore {
   }
 
   static Buffer hash(String token) {
-    try {
-      return Buffer.buffer(MessageDigest.getInstance("SHA-256").digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return BearerTokens.sha256(token);
   }
 }

@@ -6,6 +6,7 @@ import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.config.Config;
 import io.pinstream.feed.FeedService;
+import io.pinstream.http.BearerTokens;
 import io.pinstream.http.ApiException;
 import io.pinstream.http.Ids;
 import io.pinstream.http.Problems;
@@ -143,11 +144,7 @@ public final class LiveApi {
 
   private static String token(RoutingContext ctx) {
     String token = ctx.request().getParam("access_token");
-    String header = ctx.request().getHeader("Authorization");
-    if (token == null && header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      token = header.substring(7).trim();
-    }
-    return token;
+    return token != null ? token : BearerTokens.fromHeader(ctx);
   }
 
   private static String session(RoutingContext ctx) {

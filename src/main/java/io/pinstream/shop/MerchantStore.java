@@ -1,16 +1,12 @@
 package io.pinstream.shop;
 
+import io.pinstream.http.BearerTokens;
 import io.pinstream.http.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Base64;
 
 /**
  * Merchants and their API keys. A key is 256 random bits shown once at creation; only its SHA-256 is
@@ -18,7 +14,6 @@ import java.util.Base64;
  */
 public final class MerchantStore {
   public static final String KEY_PREFIX = "psk_";
-  private final SecureRandom random = new SecureRandom();
   private final Pool pool;
 
   public MerchantStore(Pool pool) {
@@ -31,9 +26,7 @@ public final class MerchantStore {
 
   public Future<Created> create(long ownerId, String name, String domain, int rateBps, int windowDays,
                                 String currency) {
-    byte[] secret = new byte[32];
-    random.nextBytes(secret);
-    String key = KEY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String key = BearerTokens.random(KEY_PREFIX, 32);
     return pool.preparedQuery("""
             INSERT INTO merchants (owner_id, name, domain, commission_rate_bps, attribution_window_days, currency,
                                    api_key_hash)
@@ -66,10 +59,6 @@ public final class MerchantStore {
   }
 
   static Buffer hash(String key) {
-    try {
-      return Buffer.buffer(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return BearerTokens.sha256(key);
   }
 }

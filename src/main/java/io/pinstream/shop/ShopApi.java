@@ -4,6 +4,7 @@ import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.SessionStore;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.config.Config;
+import io.pinstream.http.BearerTokens;
 import io.pinstream.http.ClientIp;
 import io.pinstream.http.Ids;
 import io.pinstream.http.JsonInput;
@@ -16,14 +17,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.regex.Pattern;
 
 /**
@@ -40,7 +39,6 @@ public final class ShopApi {
       "bot|crawl|spider|slurp|facebookexternalhit|preview|headless|phantomjs|lighthouse|pingdom|monitor|scanner"
           + "|curl/|wget/|python-requests|python-urllib|go-http-client|java-http-client|okhttp|libwww|httpclient|java/",
       Pattern.CASE_INSENSITIVE);
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final MerchantStore merchants;
   private final ConversionStore conversions;
@@ -84,7 +82,7 @@ public final class ShopApi {
       ctx.fail(Problems.notFound("pin_not_found", "No pin with id " + ctx.pathParam("pin_id")));
       return;
     }
-    String token = bearer(ctx);
+    String token = BearerTokens.fromHeader(ctx);
     Future<UserRef> viewer = token == null ? Future.succeededFuture() : sessions.find(token).otherwiseEmpty();
     viewer.compose(v -> targets.find(pinId).map(target -> {
       if (target == null) {
@@ -112,9 +110,7 @@ public final class ShopApi {
 
   /** 128 random bits: a merchant cannot guess another merchant's click ids. */
   static String newClickId() {
-    byte[] bytes = new byte[16];
-    RANDOM.nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return BearerTokens.random("", 16);
   }
 
   /** The link with {@code pclid} added to its query (before any fragment). */
@@ -155,7 +151,7 @@ public final class ShopApi {
   /** {@code Authorization: Bearer <api_key>} of a merchant. */
   private Handler<RoutingContext> merchantKey() {
     return ctx -> {
-      String key = bearer(ctx);
+      String key = BearerTokens.fromHeader(ctx);
       if (key == null) {
         ctx.fail(Problems.unauthorized("Send Authorization: Bearer <api_key> (given when the merchant was created)"));
         return;
@@ -255,7 +251,7 @@ public final class ShopApi {
   private void report(RoutingContext ctx) {
     long id = Ids.pathId(ctx, "id", "merchant");
     OffsetDateTime[] range = range(ctx);
-    String token = bearer(ctx);
+    String token = BearerTokens.fromHeader(ctx);
     if (token == null) {
       throw Problems.unauthorized("Send Authorization: Bearer <token> of the merchant's owner, or the merchant's API key");
     }
@@ -317,12 +313,5 @@ public final class ShopApi {
     Responses.reply(ctx, 200, reports.earnings(me.id(), Paging.of(ctx)));
   }
 
-  private static String bearer(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    return header.substring(7).trim();
-  }
 
 }
