@@ -29,6 +29,10 @@ public final class FanOut {
   public static final String PIN_ADDED = "pinstream.feed.pin-added";
   public static final String PIN_REMOVED = "pinstream.feed.pin-removed";
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
+  /**
+   * Feeds per script call: a call stays short (Redis runs one script at a time, so a 100,000-feed
+   * call would stall every other client), and the calls' round trips overlap.
+   */
   private static final int BATCH = 1000;
 
   private final Vertx vertx;
@@ -54,77 +58,53 @@ public final class FanOut {
         .register(metrics);
   }
 
-  /** Delivers one outbox row now, if nobody else holds it; completes when it is delivered (or skipped). */
+  /**
+   * Delivers one outbox row now, if nobody else holds it. Completes when the pin is in (or out of)
+   * every feed; the outbox row is deleted and the event published right after, without making the
+   * caller wait for that (if it fails, the sweep delivers the row again: delivery is idempotent).
+   */
   public Future<Void> deliver(long pinId, String action) {
-    return claim(pinId, action).compose(claimed -> {
-      if (!claimed) {
-        return Future.succeededFuture();
-      }
-      long start = System.nanoTime();
-      Future<Void> delivered = "add".equals(action) ? add(pinId) : remove(pinId);
-      return delivered
-          .compose(v -> pool.preparedQuery("DELETE FROM feed_outbox WHERE pin_id = $1 AND action = $2")
-              .execute(Tuple.of(pinId, action)))
-          .map(v -> {
-            duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-            vertx.eventBus().publish("add".equals(action) ? PIN_ADDED : PIN_REMOVED,
-                new JsonObject().put("pin_id", Long.toString(pinId)));
-            return (Void) null;
-          });
-    });
+    long start = System.nanoTime();
+    boolean adding = "add".equals(action);
+    Future<FeedQueries.PinTarget> claimed = queries.claim(pinId, action, config.outboxLeaseSeconds());
+    Future<Void> delivered = claimed.compose(pin -> pin == null ? Future.succeededFuture() : adding ? add(pin) : remove(pin));
+    delivered
+        .compose(v -> claimed.result() == null ? Future.succeededFuture() : pool
+            .preparedQuery("DELETE FROM feed_outbox WHERE pin_id = $1 AND action = $2").execute(Tuple.of(pinId, action))
+            .onSuccess(deleted -> {
+              duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+              vertx.eventBus().publish(adding ? PIN_ADDED : PIN_REMOVED, new JsonObject().put("pin_id", Long.toString(pinId)));
+            }))
+        .onFailure(e -> log.warn("fan-out of pin {} ({}) failed, will retry: {}", pinId, action, e.toString()));
+    return delivered;
   }
 
-  private Future<Boolean> claim(long pinId, String action) {
-    return pool.preparedQuery("""
-            UPDATE feed_outbox SET claimed_until = now() + make_interval(secs => $3)
-             WHERE pin_id = $1 AND action = $2 AND (claimed_until IS NULL OR claimed_until < now())""")
-        .execute(Tuple.of(pinId, action, config.outboxLeaseSeconds()))
-        .map(rows -> rows.rowCount() == 1);
-  }
-
-  private Future<Void> add(long pinId) {
-    return queries.target(pinId).compose(pin -> {
-      if (pin == null || pin.deleted()) {
-        // Deleted before its delivery ran: nothing to add (its removal cleans up any copy).
-        return Future.succeededFuture();
-      }
-      return queries.audience(pin, false)
-          .compose(audience -> inBatches(feeds(pin, audience), batch -> store.add(batch, pinId, config.homeCap())))
-          .compose(v -> trending.rescore(List.of(pinId)));
-    });
+  private Future<Void> add(FeedQueries.PinTarget pin) {
+    if (pin.deleted()) {
+      // Deleted before its delivery ran: nothing to add (its removal cleans up any copy).
+      return Future.succeededFuture();
+    }
+    long pinId = pin.pinId();
+    return Future.all(
+        store.add(List.of(store.user(pin.ownerId()), store.board(pin.boardId())), pinId, config.homeCap()),
+        queries.audience(pin, false, BATCH, users -> store.add(homes(users), pinId, config.homeCap())),
+        trending.rescore(List.of(pinId))).mapEmpty();
   }
 
   /** A deleted pin leaves every feed it may be in (the same audience; stale copies elsewhere are dropped at read). */
-  private Future<Void> remove(long pinId) {
-    return queries.target(pinId).compose(pin -> {
-      if (pin == null) {
-        return Future.succeededFuture();
-      }
-      return queries.audience(pin, true)
-          .compose(audience -> inBatches(feeds(pin, audience), batch -> store.remove(batch, List.of(pinId))));
-    }).compose(v -> trending.remove(pinId)).compose(v -> pins.evict(List.of(pinId)));
+  private Future<Void> remove(FeedQueries.PinTarget pin) {
+    long pinId = pin.pinId();
+    List<Long> removed = List.of(pinId);
+    return store.remove(List.of(store.user(pin.ownerId()), store.board(pin.boardId())), removed)
+        .compose(v -> queries.audience(pin, true, BATCH, users -> store.remove(homes(users), removed)))
+        .compose(v -> trending.remove(pinId))
+        .compose(v -> pins.evict(removed));
   }
 
-  /** The author's and the board's feeds, and the audience's home feeds. */
-  private List<String> feeds(FeedQueries.PinTarget pin, List<Long> audience) {
-    List<String> feeds = new ArrayList<>(audience.size() + 2);
-    feeds.add(store.user(pin.ownerId()));
-    feeds.add(store.board(pin.boardId()));
-    audience.forEach(userId -> feeds.add(store.home(userId)));
+  private List<String> homes(List<Long> users) {
+    List<String> feeds = new ArrayList<>(users.size());
+    users.forEach(userId -> feeds.add(store.home(userId)));
     return feeds;
-  }
-
-  /**
-   * Script calls of {@value #BATCH} feeds each, all sent at once: a call stays short (Redis runs
-   * one script at a time, so a 100,000-feed call would stall every other client), and their round
-   * trips overlap.
-   */
-  private static Future<Void> inBatches(List<String> feeds, java.util.function.Function<List<String>, Future<Void>> send) {
-    List<Future<Void>> calls = new ArrayList<>();
-    for (int i = 0; i < feeds.size(); i += BATCH) {
-      calls.add(send.apply(feeds.subList(i, Math.min(feeds.size(), i + BATCH))));
-    }
-    return Future.all(calls).mapEmpty();
   }
 
   public void startSweeping() {
@@ -145,8 +125,7 @@ public final class FanOut {
         .execute()
         .onSuccess(rows -> rows.forEach(row -> {
           log.info("resuming fan-out of pin {} ({})", row.getLong(0), row.getString(1));
-          deliver(row.getLong(0), row.getString(1))
-              .onFailure(e -> log.warn("fan-out of pin {} failed, will retry: {}", row.getLong(0), e.toString()));
+          deliver(row.getLong(0), row.getString(1));
         }))
         .onFailure(e -> log.warn("fan-out sweep failed: {}", e.toString()));
   }

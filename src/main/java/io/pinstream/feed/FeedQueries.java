@@ -1,6 +1,7 @@
 package io.pinstream.feed;
 
 import io.vertx.core.Future;
+import io.vertx.sqlclient.Cursor;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -8,6 +9,8 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /** PostgreSQL, the truth behind every feed: what each feed holds, and who a pin fans out to. */
 public final class FeedQueries {
@@ -56,13 +59,21 @@ public final class FeedQueries {
                           boolean deleted) {
   }
 
-  public Future<PinTarget> target(long pinId) {
+  /**
+   * Claims a pin's outbox row for {@code leaseSeconds} and says where the pin lives, in one
+   * statement; null when the row is gone or someone else holds its lease.
+   */
+  public Future<PinTarget> claim(long pinId, String action, int leaseSeconds) {
     return pool.preparedQuery("""
+            WITH claimed AS (
+              UPDATE feed_outbox SET claimed_until = now() + make_interval(secs => $3)
+               WHERE pin_id = $1 AND action = $2 AND (claimed_until IS NULL OR claimed_until < now())
+               RETURNING pin_id)
             SELECT p.id, p.owner_id, p.board_id, u.celebrity AS owner_celebrity, b.celebrity AS board_celebrity,
                    p.deleted_at IS NOT NULL AS deleted
-              FROM pins p JOIN users u ON u.id = p.owner_id JOIN boards b ON b.id = p.board_id
-             WHERE p.id = $1""")
-        .execute(Tuple.of(pinId))
+              FROM claimed c JOIN pins p ON p.id = c.pin_id
+              JOIN users u ON u.id = p.owner_id JOIN boards b ON b.id = p.board_id""")
+        .execute(Tuple.of(pinId, action, leaseSeconds))
         .map(rows -> {
           if (rows.size() == 0) {
             return null;
@@ -77,13 +88,30 @@ public final class FeedQueries {
    * Whose home feeds a pin goes to: its author, the author's followers, the board's followers;
    * a celebrity's followers (or a celebrity board's) only when {@code everyone} (removals: the pin
    * may have been fanned out before its author became one).
+   *
+   * <p>Read through a cursor, {@code chunk} users at a time, each chunk handed to {@code each} as
+   * it arrives: fan-out writes the first feeds while PostgreSQL still sends the rest. A user who
+   * follows both the author and the board comes twice (UNION ALL streams, UNION would not);
+   * adding a pin to a feed twice is harmless. Completes when every chunk's future has.
    */
-  public Future<List<Long>> audience(PinTarget pin, boolean everyone) {
-    return ids("""
-            SELECT $1::bigint
-            UNION SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
-            UNION SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""",
-        Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity() && !everyone, pin.boardIsCelebrity() && !everyone));
+  public Future<Void> audience(PinTarget pin, boolean everyone, int chunk, Function<List<Long>, Future<Void>> each) {
+    Tuple args = Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity() && !everyone,
+        pin.boardIsCelebrity() && !everyone);
+    List<Future<Void>> handed = new ArrayList<>();
+    return pool.withTransaction(conn -> conn.prepare("""
+                SELECT $1::bigint
+                UNION ALL SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
+                UNION ALL SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""")
+            .compose(statement -> readChunks(statement.cursor(args), chunk, ids -> handed.add(each.apply(ids)))))
+        .compose(v -> Future.all(handed))
+        .mapEmpty();
+  }
+
+  private static Future<Void> readChunks(Cursor cursor, int chunk, Consumer<List<Long>> each) {
+    return cursor.read(chunk).compose(rows -> {
+      each.accept(longs(rows));
+      return cursor.hasMore() ? readChunks(cursor, chunk, each) : cursor.close();
+    });
   }
 
   /** The feeds a home read merges at read time: followed users and boards above the threshold. */

@@ -52,24 +52,28 @@ public final class FeedStore {
       """;
 
   /**
-   * Fan-out: one pin into many feeds in one call (KEYS: the feeds; ARGV: cap, pin id), with the
-   * same rules as {@link #ADD}. One script call per thousand feeds instead of one per feed keeps
+   * Fan-out: one pin into many feeds in one call (KEYS: the feeds; ARGV: cap, slack, pin id). Two
+   * calls per feed: ZREVRANK of the floor says both whether the feed is built and how many pins it
+   * holds, then ZADD. A full feed is trimmed back to cap only once it is {@code slack} over it (a
+   * feed at its cap would otherwise pay more calls on every pin), by score, so a pin that arrives
+   * late, below the floor (a delivery resumed after a crash), is harmless: reads never look below
+   * the floor, and the trim removes it. One call per thousand feeds instead of one per feed keeps
    * the cost per feed close to a bare ZADD. (On Redis Cluster the keys of one call would have to
    * share a hash slot: group them by slot there.)
    */
   private static final String ADD_TO_MANY = """
       local cap = tonumber(ARGV[1])
-      local id = ARGV[2]
+      local full = cap + tonumber(ARGV[2])
+      local id = ARGV[3]
       local score = tonumber(id)
       for k = 1, #KEYS do
         local key = KEYS[k]
-        local floor = redis.call('ZSCORE', key, '_floor')
-        if floor and score > tonumber(floor) then
+        local above = redis.call('ZREVRANK', key, '_floor')
+        if above then
           redis.call('ZADD', key, score, id)
-          local n = redis.call('ZCARD', key) - 1
-          if n > cap and not redis.call('ZSCORE', key, '_building') then
-            local cut = redis.call('ZRANGE', key, n - cap, n - cap, 'WITHSCORES')
-            redis.call('ZREMRANGEBYRANK', key, 1, n - cap)
+          if above >= full and not redis.call('ZSCORE', key, '_building') then
+            local cut = redis.call('ZREVRANGE', key, cap, cap, 'WITHSCORES')
+            redis.call('ZREMRANGEBYSCORE', key, '-inf', cut[2])
             redis.call('ZADD', key, cut[2], '_floor')
           end
         end
@@ -144,9 +148,13 @@ public final class FeedStore {
   public record Window(long floor, List<Long> ids) {
   }
 
-  /** Adds a pin to many feeds in one call (built feeds only; each trimmed to cap). */
+  /**
+   * Adds a pin to many feeds in one call (built feeds only). A feed more than a sixteenth over cap
+   * is trimmed back to cap, so feeds hold at most cap + cap/16 pins.
+   */
   public Future<Void> add(List<String> feeds, long pinId, int cap) {
-    return batch(List.of(scripts.callMany(ADD_TO_MANY, feeds, Integer.toString(cap), Long.toString(pinId)))).mapEmpty();
+    return batch(List.of(scripts.callMany(ADD_TO_MANY, feeds, Integer.toString(cap), Integer.toString(cap / 16),
+        Long.toString(pinId)))).mapEmpty();
   }
 
   /**

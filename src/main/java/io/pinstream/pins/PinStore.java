@@ -19,7 +19,8 @@ public final class PinStore {
                        String altText, Long parentPinId, Product product) {
   }
 
-  public Future<Pin> create(NewPin pin) {
+  /** Inserts the pin with its fan-out outbox row; the new pin's id. */
+  public Future<Long> insert(NewPin pin) {
     Product product = pin.product();
     return pool.preparedQuery("""
             WITH p AS (
@@ -35,7 +36,7 @@ public final class PinStore {
             pin.link(), pin.altText(), pin.parentPinId(),
             product == null ? null : product.merchantId(), product == null ? null : product.priceMinor(),
             product == null ? null : product.currency(), product == null ? null : product.availability()}))
-        .compose(rows -> get(rows.iterator().next().getLong(0)));
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 
   public Future<Pin> get(long id) {

@@ -81,10 +81,10 @@ public final class PinsApi {
             return Future.failedFuture(Problems.invalid("media_id", found == null
                 ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
           }
-          return pins.create(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
+          return pins.insert(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
               product));
         })
-        .compose(pin -> settle(listener.pinCreated(pin.id())).map(pin))
+        .compose(id -> readWhileDelivering(id, listener.pinCreated(id)))
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, created);
   }
@@ -110,15 +110,24 @@ public final class PinsApi {
     in.validate();
     Future<JsonObject> saved = pins.get(id)
         .compose(original -> boards.owned(boardId, me.id())
-            .compose(board -> pins.create(new PinStore.NewPin(boardId, me.id(), original.media().id(),
+            .compose(board -> pins.insert(new PinStore.NewPin(boardId, me.id(), original.media().id(),
                 original.title(), original.description(), original.link(), original.altText(), original.id(),
                 original.product()))))
-        .compose(pin -> settle(listener.pinCreated(pin.id()).compose(v -> listener.pinSaved(id))).map(pin))
+        .compose(copy -> readWhileDelivering(copy, listener.pinCreated(copy).compose(v -> listener.pinSaved(id))))
         .map(pin -> created(ctx, pin));
     Responses.reply(ctx, 201, saved);
   }
 
-  /** Waits up to a few seconds for feed delivery; its failure is not the request's (the outbox retries). */
+  /**
+   * The new pin, read back while its feed delivery runs; answers once both are done, so the
+   * creator's next feed read has it. Delivery is given a few seconds, and its failure is not the
+   * request's (the outbox retries).
+   */
+  private Future<Pin> readWhileDelivering(long pinId, Future<Void> delivery) {
+    Future<Pin> pin = pins.get(pinId);
+    return Future.join(pin, settle(delivery)).transform(done -> pin);
+  }
+
   private static Future<Void> settle(Future<Void> delivery) {
     return delivery.timeout(3, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
   }

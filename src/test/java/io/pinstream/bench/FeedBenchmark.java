@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FeedBenchmark {
   private static final int FOLLOWERS = Integer.getInteger("followers", 10_000);
-  private static final int ROUNDS = Integer.getInteger("rounds", 5);
+  private static final int ROUNDS = Integer.getInteger("rounds", 7);
+  /** Pins fanned out before the measured ones, so the JIT has compiled the path being timed. */
+  private static final int WARMUP = Integer.getInteger("warmup", 3);
 
   public static void main(String[] args) throws Exception {
     try (BenchApp bench = new BenchApp(json -> json.getJsonObject("feed").put("celebrity_threshold", 1_000_000))) {
@@ -70,15 +72,18 @@ public final class FeedBenchmark {
     batched(bench, build);
 
     List<Double> seconds = new ArrayList<>();
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = -WARMUP; round < ROUNDS; round++) {
       long start = System.nanoTime();
       String pin = api.createPin(author, board, media, "round " + round).getString("id");
       long answered = System.nanoTime();
       // The create request waits for the fan-out (up to 3 s): when it answers, the pin is usually in
       // every feed already. The check below proves that; its own time is not the fan-out's.
       long done = waitUntilEverywhere(bench, homes, pin) ? answered : System.nanoTime();
-      seconds.add((done - start) / 1e9);
+      if (round >= 0) {
+        seconds.add((done - start) / 1e9);
+      }
     }
+    System.out.println("  (fan-out seconds by round: " + seconds + ")");
     double fanOutSeconds = BenchApp.median(seconds);
     var deliveries = bench.app.services().metrics().get("pinstream.fanout.duration").timer();
     System.out.printf("  (delivery inside the server, outbox claim to outbox delete: mean %.3f s over %d deliveries)%n",
@@ -90,8 +95,8 @@ public final class FeedBenchmark {
         "ZADD", "pinstream-bench-raw:__rand_int__", "__rand_int__", "__rand_int__");
     BenchApp.run("sh", "-c", "redis-cli --scan --pattern 'pinstream-bench-raw:*' | xargs -r -n 500 redis-cli del >/dev/null");
     double rawRate = Double.parseDouble(raw.replaceAll("(?s).*?([0-9.]+) requests per second.*", "$1"));
-    System.out.printf("fan-out to %d home feeds: median %.3f s over %d pins (%.0f feeds/s; request to all feeds, incl. the PostgreSQL insert)%n",
-        FOLLOWERS, fanOutSeconds, ROUNDS, fanOutRate);
+    System.out.printf("fan-out to %d home feeds: median %.3f s over %d pins after %d unmeasured (%.0f feeds/s; request to all feeds, incl. the PostgreSQL insert)%n",
+        FOLLOWERS, fanOutSeconds, ROUNDS, WARMUP, fanOutRate);
     System.out.printf("redis-benchmark pipelined ZADD (-P 64): %.0f/s -> fan-out at %.2f of the raw rate%n", rawRate,
         fanOutRate / rawRate);
   }
