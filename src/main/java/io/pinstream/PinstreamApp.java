@@ -19,6 +19,7 @@ import io.pinstream.infra.Database;
 import io.pinstream.infra.RedisClients;
 import io.pinstream.infra.RedisKeys;
 import io.pinstream.live.LiveRelay;
+import io.pinstream.accounts.SessionCache;
 import io.pinstream.media.MediaProcessor;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
@@ -117,9 +118,10 @@ public final class PinstreamApp {
           Config.Shop shop = config.shop();
           ClickRecorder clicks = new ClickRecorder(vertx, pool, api, keys, shop.clickSecret(), shop.clickBatchSize(),
               shop.clickFlushMs());
-          LiveRelay live = new LiveRelay(vertx, config.redis(), redis, keys, pool, hydrator, registry);
+          SessionCache sessions = new SessionCache();
+          LiveRelay live = new LiveRelay(vertx, config.redis(), redis, keys, pool, hydrator, sessions, registry);
           Services services = new Services(config, pool, redis, api, keys, registry, passwords,
-              new MediaStorage(media.dir()), thumbnails, feeds, fanOut, clicks, live);
+              new MediaStorage(media.dir()), thumbnails, feeds, fanOut, clicks, live, sessions);
           return api.ping(List.of())
               .timeout(5, TimeUnit.SECONDS)
               .recover(e -> Future.failedFuture(new ConfigException("cannot reach Redis at " + config.redis().uri()

@@ -2,6 +2,7 @@ package io.pinstream;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pinstream.accounts.PasswordHasher;
+import io.pinstream.accounts.SessionCache;
 import io.pinstream.config.Config;
 import io.pinstream.feed.FanOut;
 import io.pinstream.feed.FeedService;
@@ -21,5 +22,5 @@ import io.vertx.sqlclient.Pool;
 public record Services(Config config, Pool pg, Redis redisClient, RedisAPI redis, RedisKeys keys,
                        PrometheusMeterRegistry metrics, PasswordHasher passwords, MediaStorage mediaStorage,
                        ThumbnailQueue thumbnails, FeedService feeds, FanOut fanOut, ClickRecorder clicks,
-                       LiveRelay live) {
+                       LiveRelay live, SessionCache sessions) {
 }

@@ -19,20 +19,25 @@ import java.util.List;
  * here: the token has full entropy, unlike a password). Revoking sets {@code revoked_at}, so the
  * token stops working at once and the row stays for audit.
  *
- * <p>Every authenticated request looks its session up, so valid sessions are cached in Redis for a
- * few minutes (by the same hash); revoking deletes the cached copy in the same call, so revocation
- * is still immediate on every node.
+ * <p>Every authenticated request looks its session up, so valid sessions are cached: for seconds in
+ * this process ({@link SessionCache}), for a few minutes in Redis (by the same hash). Revoking
+ * replaces the Redis copy with a tombstone and drops the local one, and the other nodes drop
+ * theirs when the revocation reaches them.
  */
 public final class SessionStore {
   private static final String TOKEN_PREFIX = "pst_";
   private static final int CACHE_SECONDS = 300;
+  /** The cached copy of a revoked session: a tombstone, so a lookup racing the revocation cannot cache it again. */
+  private static final String REVOKED = "revoked";
   private final Pool pool;
   private final RedisAPI redis;
   private final RedisKeys keys;
   private final int ttlDays;
+  private final SessionCache local;
 
-  public SessionStore(Pool pool, RedisAPI redis, RedisKeys keys, int ttlDays) {
+  public SessionStore(Pool pool, RedisAPI redis, RedisKeys keys, int ttlDays, SessionCache local) {
     this.pool = pool;
+    this.local = local;
     this.redis = redis;
     this.keys = keys;
     this.ttlDays = ttlDays;
@@ -53,13 +58,24 @@ public final class SessionStore {
       return Future.succeededFuture(null);
     }
     Buffer hash = hash(token);
-    String cacheKey = cacheKey(hash);
+    String fingerprint = HexFormat.of().formatHex(hash.getBytes());
+    UserRef known = local.get(fingerprint);
+    if (known != null) {
+      return Future.succeededFuture(known);
+    }
+    String cacheKey = keys.key("session", fingerprint);
     return redis.get(cacheKey)
         .otherwise(e -> null) // the cache being down is not a reason to refuse anyone
         .compose(cached -> {
-          if (cached != null) {
-            String[] idAndName = cached.toString().split(":", 2);
-            return Future.succeededFuture(new UserRef(Long.parseLong(idAndName[0]), idAndName[1]));
+          if (cached != null && REVOKED.equals(cached.toString())) {
+            return Future.succeededFuture(null);
+          }
+          // "id:expires_at_epoch_seconds:username"
+          String[] parts = cached == null ? null : cached.toString().split(":", 3);
+          if (parts != null && parts.length == 3) {
+            UserRef user = new UserRef(Long.parseLong(parts[0]), parts[2]);
+            local.put(fingerprint, user, Long.parseLong(parts[1]) - System.currentTimeMillis() / 1000);
+            return Future.succeededFuture(user);
           }
           return pool.preparedQuery("""
                   SELECT u.id, u.username, extract(epoch FROM s.expires_at - now())::bigint AS seconds_left
@@ -72,8 +88,12 @@ public final class SessionStore {
                 }
                 Row row = rows.iterator().next();
                 UserRef user = new UserRef(row.getLong("id"), row.getString("username"));
-                long ttl = Math.max(1, Math.min(CACHE_SECONDS, row.getLong("seconds_left")));
-                redis.setex(cacheKey, Long.toString(ttl), user.id() + ":" + user.username());
+                long secondsLeft = row.getLong("seconds_left");
+                long expiresAt = System.currentTimeMillis() / 1000 + secondsLeft;
+                // NX: a revocation that landed since the SELECT left a tombstone, which must win.
+                redis.set(List.of(cacheKey, user.id() + ":" + expiresAt + ":" + user.username(),
+                    "EX", Long.toString(Math.max(1, Math.min(CACHE_SECONDS, secondsLeft))), "NX"));
+                local.put(fingerprint, user, secondsLeft);
                 return user;
               });
         });
@@ -81,14 +101,14 @@ public final class SessionStore {
 
   public Future<Void> revoke(String token) {
     Buffer hash = hash(token);
+    String fingerprint = HexFormat.of().formatHex(hash.getBytes());
     return pool.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
         .execute(Tuple.of(hash))
-        .compose(v -> redis.del(List.of(cacheKey(hash))))
+        .compose(v -> {
+          local.forget(fingerprint);
+          return redis.set(List.of(keys.key("session", fingerprint), REVOKED, "EX", Integer.toString(CACHE_SECONDS)));
+        })
         .mapEmpty();
-  }
-
-  private String cacheKey(Buffer hash) {
-    return keys.key("session", HexFormat.of().formatHex(hash.getBytes()));
   }
 
   /** A name for a session that is not its token (hex SHA-256): what may be logged or broadcast. */

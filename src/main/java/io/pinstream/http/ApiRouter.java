@@ -48,7 +48,7 @@ public final class ApiRouter {
     UserStore users = new UserStore(services.pg());
     BoardStore boards = new BoardStore(services.pg());
     SessionStore sessions = new SessionStore(services.pg(), services.redis(), services.keys(),
-        services.config().auth().sessionTtlDays());
+        services.config().auth().sessionTtlDays(), services.sessions());
     Auth auth = new Auth(sessions);
     RateLimiter limiter = new RateLimiter(services.redis(), services.keys());
     MediaStore media = new MediaStore(services.pg());

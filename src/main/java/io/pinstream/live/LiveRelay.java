@@ -3,6 +3,7 @@ package io.pinstream.live;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pinstream.accounts.SessionCache;
 import io.pinstream.config.Config;
 import io.pinstream.feed.FanOut;
 import io.pinstream.feed.PinHydrator;
@@ -49,6 +50,7 @@ public final class LiveRelay {
   private final Redis redis;
   private final Pool pool;
   private final PinHydrator pins;
+  private final SessionCache sessions;
   private final String channel;
   private final AtomicInteger connections = new AtomicInteger();
   private final Counter delivered;
@@ -64,8 +66,9 @@ public final class LiveRelay {
   private static final long KEEPALIVE_MS = 15_000;
 
   public LiveRelay(Vertx vertx, Config.Redis redisConfig, Redis redis, RedisKeys keys, Pool pool, PinHydrator pins,
-                   MeterRegistry metrics) {
+                   SessionCache sessions, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.sessions = sessions;
     this.redisConfig = redisConfig;
     this.redis = redis;
     this.pool = pool;
@@ -125,6 +128,8 @@ public final class LiveRelay {
         }
       });
     }).map(ok -> {
+      // Revocations published while no subscription existed were missed: forget every cached session.
+      sessions.forgetAll();
       backoffMs = 100;
       return (Void) null;
     });
@@ -159,7 +164,12 @@ public final class LiveRelay {
   private void onRedisMessage(Response message) {
     // ["message", channel, payload] as a RESP2 array or a RESP3 push
     if (message.size() == 3 && "message".equals(message.get(0).toString())) {
-      vertx.eventBus().publish(ADDRESS, message.get(2).toString());
+      String payload = message.get(2).toString();
+      // Only the envelope can hold this unescaped (inside a JSON string the quotes would be escaped).
+      if (payload.contains("\"type\":\"" + SESSION_REVOKED + "\"")) {
+        sessions.forget(new JsonObject(payload).getString("session"));
+      }
+      vertx.eventBus().publish(ADDRESS, payload);
     }
   }
 
@@ -194,12 +204,12 @@ public final class LiveRelay {
         });
   }
 
-  /** Home subscriptions of this user, on every node, reload whom they follow. */
-  /** Every node closes the live connections opened with this session. */
+  /** Every node forgets the session and closes the live connections opened with it. */
   public Future<Void> sessionRevoked(String fingerprint) {
     return publish(new JsonObject().put("type", SESSION_REVOKED).put("session", fingerprint));
   }
 
+  /** Home subscriptions of this user, on every node, reload whom they follow. */
   public Future<Void> followsChanged(long userId) {
     return publish(new JsonObject().put("type", FOLLOWS).put("user_id", Long.toString(userId)));
   }

@@ -1,11 +1,16 @@
 package io.pinstream.accounts;
 
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pinstream.PinstreamApp;
 import io.pinstream.testing.ApiClient;
 import io.pinstream.testing.TestApp;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -96,6 +101,31 @@ class AccountsApiTest {
     // Another session of the same user is unaffected by revoking the first.
     String second = api().logIn("sam", "sam password");
     assertThat(api().post("/api/v1/boards", new JsonObject().put("name", "Hats"), second).status()).isEqualTo(201);
+  }
+
+  @Test
+  @DisplayName("a session revoked on one node stops working on another that had it cached")
+  void revocationReachesOtherNodes() throws Exception {
+    PrometheusMeterRegistry registry = PinstreamApp.newRegistry();
+    Vertx vertxB = PinstreamApp.createVertx(registry);
+    PinstreamApp nodeB = PinstreamApp.start(vertxB, app.config(), registry).await(60, TimeUnit.SECONDS);
+    try {
+      ApiClient onB = new ApiClient("http://127.0.0.1:" + nodeB.port());
+      String token = api().signUpAndLogIn("roaming");
+      assertThat(onB.get("/api/v1/feeds/home", token).status()).isEqualTo(200); // now cached in node B's memory
+      assertThat(api().delete("/api/v1/sessions/current", token).status()).isEqualTo(204);
+
+      // The revocation travels over Redis pub/sub: well within a second, far below the cache's 10 s.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      int status;
+      do {
+        status = onB.get("/api/v1/feeds/home", token).status();
+      } while (status == 200 && System.nanoTime() < deadline);
+      assertThat(status).isEqualTo(401);
+    } finally {
+      nodeB.stop().await(30, TimeUnit.SECONDS);
+      vertxB.close().await(30, TimeUnit.SECONDS);
+    }
   }
 
   @Test
