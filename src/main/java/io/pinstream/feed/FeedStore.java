@@ -87,13 +87,26 @@ public final class FeedStore {
       return 1
       """;
 
-  /** ARGV: exclusive max ("(id" or "+inf"), limit. Returns {floor, ids...} newest first, or nil when not built. */
-  private static final String READ = """
-      local floor = redis.call('ZSCORE', KEYS[1], '_floor')
-      if not floor or redis.call('ZSCORE', KEYS[1], '_building') then return false end
-      local items = redis.call('ZRANGE', KEYS[1], ARGV[1], '(' .. floor, 'BYSCORE', 'REV', 'LIMIT', 0, tonumber(ARGV[2]))
-      table.insert(items, 1, floor)
-      return items
+  /** Lua: a feed's ids below max (exclusive, "(id" or "+inf"), newest first, as {floor, ids...}; false when not built. */
+  private static final String WINDOW = """
+      local function window(key, max, limit)
+        local floor = redis.call('ZSCORE', key, '_floor')
+        if not floor or redis.call('ZSCORE', key, '_building') then return false end
+        local items = redis.call('ZRANGE', key, max, '(' .. floor, 'BYSCORE', 'REV', 'LIMIT', 0, tonumber(limit))
+        table.insert(items, 1, floor)
+        return items
+      end
+      """;
+
+  /** KEYS: the feed; ARGV: exclusive max, limit. */
+  private static final String READ = WINDOW + "return window(KEYS[1], ARGV[1], ARGV[2])";
+
+  /**
+   * A home read in one call. KEYS: the celebrity version, the user's cached celebrity list, the
+   * home feed; ARGV: exclusive max, limit. Returns {version, list or nil, window or nil}.
+   */
+  private static final String READ_HOME = WINDOW + """
+      return {redis.call('GET', KEYS[1]) or '0', redis.call('GET', KEYS[2]), window(KEYS[3], ARGV[1], ARGV[2])}
       """;
 
   /** Marks a rebuild as started: from now on fan-out lands in the set (floor 0 until the rebuild sets it). */
@@ -235,7 +248,7 @@ public final class FeedStore {
   }
 
   /**
-   * A home feed's first read, in one round trip: the user's cached list of followed celebrities
+   * A home feed's first read, in one call: the user's cached list of followed celebrities
    * (null when absent or older than the last promotion of any account to celebrity) and the hot
    * home feed's window.
    */
@@ -244,21 +257,20 @@ public final class FeedStore {
 
   public Future<HomeRead> readHome(long userId, Long before, int limit) {
     String max = before == null ? "+inf" : "(" + before;
-    return batch(List.of(
-            Request.cmd(Command.GET).arg(celebritiesVersionKey()),
-            Request.cmd(Command.GET).arg(celebritiesKey(userId)),
-            scripts.call(READ, home(userId), max, Integer.toString(limit))))
-        .map(replies -> {
-          String version = replies.get(0) == null ? "0" : replies.get(0).toString();
-          FeedQueries.Celebrities celebrities = null;
-          if (replies.get(1) != null) {
-            String[] parts = replies.get(1).toString().split("[#|]", -1);
-            if (parts.length == 3 && parts[0].equals(version)) {
-              celebrities = new FeedQueries.Celebrities(ids(parts[1]), ids(parts[2]));
-            }
-          }
-          return new HomeRead(celebrities, version, window(replies.get(2)));
-        });
+    Request read = scripts.callMany(READ_HOME, List.of(celebritiesVersionKey(), celebritiesKey(userId), home(userId)),
+        max, Integer.toString(limit));
+    return batch(List.of(read)).map(replies -> {
+      Response reply = replies.get(0);
+      String version = reply.get(0).toString();
+      FeedQueries.Celebrities celebrities = null;
+      if (reply.get(1) != null) {
+        String[] parts = reply.get(1).toString().split("[#|]", -1);
+        if (parts.length == 3 && parts[0].equals(version)) {
+          celebrities = new FeedQueries.Celebrities(ids(parts[1]), ids(parts[2]));
+        }
+      }
+      return new HomeRead(celebrities, version, window(reply.get(2)));
+    });
   }
 
   public Future<Void> cacheCelebrities(long userId, String version, FeedQueries.Celebrities celebrities, int seconds) {
@@ -344,7 +356,7 @@ public final class FeedStore {
 
     Future<Void> loadAll(Redis redis) {
       List<Request> loads = new ArrayList<>();
-      for (String source : List.of(ADD, ADD_TO_MANY, REMOVE, READ, BEGIN_BUILD, FINISH_BUILD)) {
+      for (String source : List.of(ADD, ADD_TO_MANY, REMOVE, READ, READ_HOME, BEGIN_BUILD, FINISH_BUILD)) {
         loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
       }
       return redis.batch(loads).mapEmpty();

@@ -2,6 +2,8 @@ package io.pinstream.feed;
 
 import io.pinstream.infra.RedisKeys;
 import io.pinstream.pins.Pin;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -12,17 +14,32 @@ import io.vertx.redis.client.Response;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Turns a page of pin ids into pin objects: one pipelined round trip to the Redis pin cache, then
- * one batched PostgreSQL query for whatever the cache lacked (which is then cached). Deleted pins
- * come back from neither and simply drop out of the page.
+ * Turns a page of pin ids into pin objects, from three tiers: this process's own copies of the
+ * pins it served in the last seconds; then one MGET to the Redis pin cache for the rest; then one
+ * batched PostgreSQL query for whatever Redis lacked (which is then cached in both). Deleted pins
+ * come back from none and simply drop out of the page.
+ *
+ * <p>A pin changes only in its counts (saves, clicks) and by being deleted. {@link #evict} drops
+ * both copies on this node at once; other nodes drop theirs when the deletion reaches them over
+ * the live relay ({@link #forgetLocally}), and their counts may lag by up to {@link #NEAR_TTL}.
  */
 public final class PinHydrator {
+  static final Duration NEAR_TTL = Duration.ofSeconds(5);
+  /** About 40,000 pins of ~800 bytes: a node's hot set, for a bounded slice of its heap. */
+  private static final long NEAR_BYTES = 32L << 20;
+  private final Cache<Long, byte[]> near = Caffeine.newBuilder()
+      .maximumWeight(NEAR_BYTES)
+      .weigher((Long id, byte[] json) -> json.length + 64)
+      .expireAfterWrite(NEAR_TTL)
+      .executor(Runnable::run) // eviction bookkeeping on the caller's thread, not the common pool
+      .build();
   private final Redis redis;
   private final RedisKeys keys;
   private final Pool pool;
@@ -54,19 +71,34 @@ public final class PinHydrator {
     if (ids.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    List<Request> gets = new ArrayList<>(ids.size());
-    ids.forEach(id -> gets.add(Request.cmd(Command.GET).arg(key(id))));
-    return redis.batch(gets)
+    Map<Long, Buffer> found = new HashMap<>();
+    List<Long> notNear = new ArrayList<>();
+    for (long id : ids) {
+      byte[] json = near.getIfPresent(id);
+      if (json != null) {
+        found.put(id, Buffer.buffer(json)); // a wrapper of its own per request: the bytes are never written
+      } else {
+        notNear.add(id);
+      }
+    }
+    if (notNear.isEmpty()) {
+      return Future.succeededFuture(ordered(ids, found));
+    }
+    Request mget = Request.cmd(Command.MGET);
+    notNear.forEach(id -> mget.arg(key(id)));
+    return redis.send(mget)
         .otherwise(e -> null) // a cache that does not answer is a cache miss, not an error
         .compose(cached -> {
-          Map<Long, Buffer> found = new HashMap<>();
           List<Long> missing = new ArrayList<>();
-          for (int i = 0; i < ids.size(); i++) {
+          for (int i = 0; i < notNear.size(); i++) {
             Response r = cached == null ? null : cached.get(i);
+            long id = notNear.get(i);
             if (r != null) {
-              found.put(ids.get(i), r.toBuffer());
+              byte[] json = r.toBytes();
+              near.put(id, json);
+              found.put(id, Buffer.buffer(json));
             } else {
-              missing.add(ids.get(i));
+              missing.add(id);
             }
           }
           if (missing.isEmpty()) {
@@ -91,6 +123,7 @@ public final class PinHydrator {
             out.put(pin.id(), json);
             // A pin whose media is still processing would be cached without its images: not cached.
             if (pin.media().ready()) {
+              near.put(pin.id(), json.getBytes());
               sets.add(Request.cmd(Command.SET).arg(key(pin.id())).arg(json).arg("EX").arg(ttlSeconds));
             }
           });
@@ -106,9 +139,15 @@ public final class PinHydrator {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
+    near.invalidateAll(ids);
     Request del = Request.cmd(Command.DEL);
     ids.forEach(id -> del.arg(key(id)));
     return redis.send(del).mapEmpty();
+  }
+
+  /** Another node deleted the pin: drop this node's copy (the Redis one is gone already). */
+  public void forgetLocally(long pinId) {
+    near.invalidate(pinId);
   }
 
   private static List<Buffer> ordered(List<Long> ids, Map<Long, Buffer> found) {

@@ -165,11 +165,18 @@ public final class LiveRelay {
     // ["message", channel, payload] as a RESP2 array or a RESP3 push
     if (message.size() == 3 && "message".equals(message.get(0).toString())) {
       String payload = message.get(2).toString();
-      // Only the envelope can hold this unescaped (inside a JSON string the quotes would be escaped).
-      if (payload.contains("\"type\":\"" + SESSION_REVOKED + "\"")) {
-        sessions.forget(new JsonObject(payload).getString("session"));
-      }
+      dropStaleCopies(payload);
       vertx.eventBus().publish(ADDRESS, payload);
+    }
+  }
+
+  /** What this node holds in memory and the message makes stale: a revoked session, a deleted pin. */
+  private void dropStaleCopies(String payload) {
+    // Only the envelope can hold these unescaped: inside a JSON string the quotes would be escaped.
+    if (payload.contains("\"type\":\"" + SESSION_REVOKED + "\"")) {
+      sessions.forget(new JsonObject(payload).getString("session"));
+    } else if (payload.contains("\"type\":\"" + LiveEvent.PIN_DELETED + "\"")) {
+      pins.forgetLocally(Long.parseLong(new JsonObject(payload).getString("pin_id")));
     }
   }
 
