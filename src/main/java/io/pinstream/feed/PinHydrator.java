@@ -60,70 +60,71 @@ public final class PinHydrator {
 
   /** Pins in the order of {@code ids}, missing (deleted) ones left out. */
   public Future<List<JsonObject>> hydrate(List<Long> ids) {
-    return hydrateEncoded(ids).map(encoded -> encoded.stream().map(JsonObject::new).toList());
+    return hydrateEncoded(ids).map(encoded -> encoded.stream().map(json -> new JsonObject(Buffer.buffer(json))).toList());
   }
 
   /**
    * The same, as encoded JSON: a feed page is the cached bytes put side by side, never parsed and
-   * encoded again (that would be most of a feed read's CPU).
+   * encoded again (that would be most of a feed read's CPU). The arrays are shared: never write them.
    */
-  public Future<List<Buffer>> hydrateEncoded(List<Long> ids) {
+  public Future<List<byte[]>> hydrateEncoded(List<Long> ids) {
     if (ids.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    Map<Long, Buffer> found = new HashMap<>();
-    List<Long> notNear = new ArrayList<>();
-    for (long id : ids) {
-      byte[] json = near.getIfPresent(id);
-      if (json != null) {
-        found.put(id, Buffer.buffer(json)); // a wrapper of its own per request: the bytes are never written
-      } else {
-        notNear.add(id);
+    byte[][] found = new byte[ids.size()][];
+    List<Integer> notNear = new ArrayList<>();
+    for (int i = 0; i < found.length; i++) {
+      found[i] = near.getIfPresent(ids.get(i));
+      if (found[i] == null) {
+        notNear.add(i);
       }
     }
     if (notNear.isEmpty()) {
-      return Future.succeededFuture(ordered(ids, found));
+      return Future.succeededFuture(present(found));
     }
     Request mget = Request.cmd(Command.MGET);
-    notNear.forEach(id -> mget.arg(key(id)));
+    notNear.forEach(i -> mget.arg(key(ids.get(i))));
     return redis.send(mget)
         .otherwise(e -> null) // a cache that does not answer is a cache miss, not an error
         .compose(cached -> {
           List<Long> missing = new ArrayList<>();
-          for (int i = 0; i < notNear.size(); i++) {
-            Response r = cached == null ? null : cached.get(i);
-            long id = notNear.get(i);
+          for (int n = 0; n < notNear.size(); n++) {
+            Response r = cached == null ? null : cached.get(n);
+            int i = notNear.get(n);
             if (r != null) {
-              byte[] json = r.toBytes();
-              near.put(id, json);
-              found.put(id, Buffer.buffer(json));
+              found[i] = r.toBytes();
+              near.put(ids.get(i), found[i]);
             } else {
-              missing.add(id);
+              missing.add(ids.get(i));
             }
           }
           if (missing.isEmpty()) {
-            return Future.succeededFuture(ordered(ids, found));
+            return Future.succeededFuture(present(found));
           }
           return load(missing).map(loaded -> {
-            found.putAll(loaded);
-            return ordered(ids, found);
+            for (int i = 0; i < found.length; i++) {
+              if (found[i] == null) {
+                found[i] = loaded.get(ids.get(i));
+              }
+            }
+            return present(found);
           });
         });
   }
 
-  private Future<Map<Long, Buffer>> load(List<Long> ids) {
+  private Future<Map<Long, byte[]>> load(List<Long> ids) {
     return pool.preparedQuery(Pin.SELECT + " WHERE p.id = ANY($1) AND p.deleted_at IS NULL")
         .execute(Tuple.tuple().addArrayOfLong(ids.toArray(Long[]::new)))
         .map(rows -> {
-          Map<Long, Buffer> out = new HashMap<>();
+          Map<Long, byte[]> out = new HashMap<>();
           List<Request> sets = new ArrayList<>();
           rows.forEach(row -> {
             Pin pin = Pin.from(row);
-            Buffer json = pin.toJson(imageBaseUrl).toBuffer();
+            byte[] json = pin.toJson(imageBaseUrl).toBuffer().getBytes();
             out.put(pin.id(), json);
             // A pin whose media is still processing would be cached without its images: not cached.
             if (pin.media().ready()) {
-              near.put(pin.id(), json.getBytes());
+              near.put(pin.id(), json);
               sets.add(Request.cmd(Command.SET).arg(key(pin.id())).arg(json).arg("EX").arg(ttlSeconds));
             }
           });
@@ -150,14 +151,15 @@ public final class PinHydrator {
     near.invalidate(pinId);
   }
 
-  private static List<Buffer> ordered(List<Long> ids, Map<Long, Buffer> found) {
-    List<Buffer> out = new ArrayList<>(ids.size());
-    for (long id : ids) {
-      Buffer pin = found.get(id);
-      if (pin != null) {
-        out.add(pin);
+  /** The pins found, in page order; deleted ones (null) left out. */
+  private static List<byte[]> present(byte[][] found) {
+    List<byte[]> out = new ArrayList<>(found.length);
+    for (byte[] json : found) {
+      if (json != null) {
+        out.add(json);
       }
     }
     return out;
   }
+
 }

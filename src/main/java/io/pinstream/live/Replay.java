@@ -28,8 +28,8 @@ final class Replay {
   private Future<List<JsonObject>> collect(Subscription sub, long since, int max, Long before, List<JsonObject> found) {
     return page(sub, before, Math.min(PAGE, max + 1)).compose(page -> {
       Long last = null;
-      for (Buffer encoded : page.items()) {
-        JsonObject pin = new JsonObject(encoded);
+      for (byte[] encoded : page.items()) {
+        JsonObject pin = new JsonObject(Buffer.buffer(encoded));
         last = Long.parseLong(pin.getString("id"));
         if (last <= since) {
           return Future.succeededFuture(found);

@@ -278,8 +278,13 @@ class LiveTest {
         publishes.add(Request.cmd(Command.PUBLISH).arg(app.config().redis().keyPrefix() + "live").arg(event.encode()));
       }
       app.app().services().redisClient().batch(publishes).await(30, TimeUnit.SECONDS);
-      for (int i = 0; i < 3000; i++) {
-        assertThat(fast.next().getJsonObject("pin").getString("id")).isEqualTo(Long.toString(1_000_000 + i));
+      for (int i = 0; i < 3000; ) {
+        JsonObject pin = fast.next().getJsonObject("pin");
+        long id = pin == null ? 0 : Long.parseLong(pin.getString("id"));
+        if (id < 1_000_000 || id >= 1_003_000) {
+          continue; // an earlier test's late event on trending (a deletion, say) is not this test's business
+        }
+        assertThat(pin.getString("id")).isEqualTo(Long.toString(1_000_000 + i++));
       }
       assertThat(metric("pinstream_live_slow_consumers_total")).isEqualTo(before + 1);
       assertThat(slow.readUntilClose()).isEqualTo(4008);
