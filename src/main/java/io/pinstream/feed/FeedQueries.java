@@ -34,6 +34,7 @@ public final class FeedQueries {
           WHERE bf.user_id = $1)
       ) home ORDER BY id DESC LIMIT $3""";
 
+  private static final int FIRST_CHUNK = 100;
   private final Pool pool;
 
   public FeedQueries(Pool pool) {
@@ -90,7 +91,8 @@ public final class FeedQueries {
    * may have been fanned out before its author became one).
    *
    * <p>Read through a cursor, {@code chunk} users at a time, each chunk handed to {@code each} as
-   * it arrives: fan-out writes the first feeds while PostgreSQL still sends the rest. A user who
+   * it arrives: fan-out writes the first feeds while PostgreSQL still sends the rest. The first
+   * chunk is small, so that Redis starts as early as it can. A user who
    * follows both the author and the board comes twice (UNION ALL streams, UNION would not);
    * adding a pin to a feed twice is harmless. Completes when every chunk's future has.
    */
@@ -102,15 +104,16 @@ public final class FeedQueries {
                 SELECT $1::bigint
                 UNION ALL SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
                 UNION ALL SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""")
-            .compose(statement -> readChunks(statement.cursor(args), chunk, ids -> handed.add(each.apply(ids)))))
+            .compose(statement -> readChunks(statement.cursor(args), Math.min(chunk, FIRST_CHUNK), chunk,
+                ids -> handed.add(each.apply(ids)))))
         .compose(v -> Future.all(handed))
         .mapEmpty();
   }
 
-  private static Future<Void> readChunks(Cursor cursor, int chunk, Consumer<List<Long>> each) {
-    return cursor.read(chunk).compose(rows -> {
+  private static Future<Void> readChunks(Cursor cursor, int size, int next, Consumer<List<Long>> each) {
+    return cursor.read(size).compose(rows -> {
       each.accept(longs(rows));
-      return cursor.hasMore() ? readChunks(cursor, chunk, each) : cursor.close();
+      return cursor.hasMore() ? readChunks(cursor, next, next, each) : cursor.close();
     });
   }
 

@@ -73,9 +73,10 @@ public final class PinsApi {
     String link = httpLink(in, in.optionalString("link", 1, 2048));
     Product product = ProductPins.read(in, link);
     in.validate();
+    Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
     Future<JsonObject> created = boards.owned(boardId, me.id())
         .compose(board -> ProductPins.check(merchants, product, link))
-        .compose(checked -> media.get(mediaId))
+        .compose(checked -> photo)
         .compose(found -> {
           if (found == null || Media.FAILED.equals(found.status())) {
             return Future.failedFuture(Problems.invalid("media_id", found == null
