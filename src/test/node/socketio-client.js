@@ -1,7 +1,8 @@
 // The Socket.IO side of LiveBenchmark's load client (Socket.IO needs its own client protocol).
 // Same accounting as the Java client: latency = receive wall time - the send time the publisher
 // put in the pin title ("bench-<seq>-<epoch micros>"), in a histogram of 100 us buckets.
-// Usage: node socketio-client.js <url> <connections> <topic>. Prints {"ready":n} once all are
+// Usage: node socketio-client.js <url> <connections> <topic> [warmup]. Pins with seq <= warmup are
+// not recorded. Prints {"ready":n} once all are
 // subscribed; on "report" from stdin prints {"received","max_us","buckets":{bucket:count}}.
 'use strict';
 
@@ -9,6 +10,7 @@ const { io } = require('socket.io-client');
 const readline = require('readline');
 
 const [url, count, topic] = [process.argv[2], Number(process.argv[3]), process.argv[4]];
+const warmup = Number(process.argv[5] || 0);
 const nowMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 const buckets = new Map();
 let received = 0;
@@ -32,7 +34,8 @@ function open(i) {
     open(i + 64);
   });
   socket.on('pin', (m) => {
-    const stamp = Number(m.pin.title.split('-')[2]);
+    const [, seq, stamp] = m.pin.title.split('-').map(Number);
+    if (seq <= warmup) return;
     const us = nowMicros() - stamp;
     received += 1;
     if (us > maxUs) maxUs = us;

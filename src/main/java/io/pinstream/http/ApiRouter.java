@@ -24,6 +24,7 @@ import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -35,7 +36,8 @@ public final class ApiRouter {
   private ApiRouter() {
   }
 
-  public static Router create(Vertx vertx, Services services) {
+  /** The router for {@code server}'s requests; WebSocket handshakes are mounted on the server itself. */
+  public static Router create(Vertx vertx, Services services, HttpServer server) {
     FailureHandler failures = new FailureHandler();
     Router root = Router.router(vertx);
     root.route().handler(new RequestIds());
@@ -58,8 +60,10 @@ public final class ApiRouter {
     Router api = root;
     new ImageServer(vertx, media, services.mediaStorage(), services.thumbnails()).mount(root);
     new MediaApi(vertx, media, services.mediaStorage(), services.thumbnails(), auth, services.config().media()).mount(api);
-    new LiveApi(vertx, services.config().live(), services.live(), services.feeds(), sessions, boards, users,
-        services.pg()).mount(api);
+    LiveApi live = new LiveApi(vertx, services.config().live(), services.live(), services.feeds(), sessions, boards,
+        users, services.pg());
+    live.mount(api);
+    live.mount(server);
     // Uploads stream to disk themselves (mounted before this); every other API body is small JSON,
     // read whole with a limit. A route without a path keeps the metrics' route label clean.
     api.route().handler(BodyHandler.create(false).setBodyLimit(services.config().http().jsonBodyLimit()));

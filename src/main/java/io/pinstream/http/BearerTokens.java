@@ -36,7 +36,11 @@ public final class BearerTokens {
 
   /** The token of {@code Authorization: Bearer <token>}, or null. */
   public static String fromHeader(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
+    return fromHeader(ctx.request().getHeader("Authorization"));
+  }
+
+  /** The token of an {@code Authorization} header's value {@code Bearer <token>}, or null. */
+  public static String fromHeader(String header) {
     if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return null;
     }

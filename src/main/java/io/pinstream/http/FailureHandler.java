@@ -67,6 +67,14 @@ public final class FailureHandler implements Handler<RoutingContext> {
     };
   }
 
+  /** The status a failure outside any RoutingContext answers with (a refused WebSocket handshake). */
+  public static int statusOf(Throwable failure) {
+    if (failure instanceof ApiException api) {
+      return api.status();
+    }
+    return isUnavailable(failure) ? 503 : 500;
+  }
+
   /** Connection refused, closed, or a pool/command timeout: the service behind us is down or overloaded. */
   static boolean isUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {

@@ -38,7 +38,7 @@ public final class HttpVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(services.config().live().maxFrameBytes() * 4)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false));
-    return server.requestHandler(ApiRouter.create(vertx, services)).listen();
+    return server.requestHandler(ApiRouter.create(vertx, services, server)).listen();
   }
 
   @Override

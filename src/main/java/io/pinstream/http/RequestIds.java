@@ -22,8 +22,7 @@ public final class RequestIds implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String incoming = ctx.request().getHeader(HEADER);
-    String id = incoming != null && SAFE.matcher(incoming).matches() ? incoming : newId();
+    String id = idFor(ctx.request().getHeader(HEADER));
     ctx.put(KEY, id);
     ctx.response().putHeader(HEADER, id);
     long start = System.nanoTime();
@@ -31,6 +30,16 @@ public final class RequestIds implements Handler<RoutingContext> {
         ctx.request().method(), ctx.request().path(), ctx.response().getStatusCode(),
         (System.nanoTime() - start) / 1_000_000, ctx.response().bytesWritten(), id));
     ctx.next();
+  }
+
+  /** The caller's id when it is sane, else a new one. */
+  public static String idFor(String incoming) {
+    return incoming != null && SAFE.matcher(incoming).matches() ? incoming : newId();
+  }
+
+  /** The access-log line of a request the router does not see (a WebSocket handshake). */
+  public static void log(String method, String path, int status, long startNanos, String id) {
+    access.info("{} {} {} {}ms {} [request {}]", method, path, status, (System.nanoTime() - startNanos) / 1_000_000, 0, id);
   }
 
   public static String of(RoutingContext ctx) {

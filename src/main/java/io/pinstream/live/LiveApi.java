@@ -1,34 +1,47 @@
 package io.pinstream.live;
 
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pinstream.accounts.SessionStore;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.config.Config;
 import io.pinstream.feed.FeedService;
-import io.pinstream.http.BearerTokens;
 import io.pinstream.http.ApiException;
+import io.pinstream.http.BearerTokens;
+import io.pinstream.http.FailureHandler;
 import io.pinstream.http.Ids;
 import io.pinstream.http.Problems;
+import io.pinstream.http.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code GET /api/v1/live} (WebSocket) and {@code GET /api/v1/live/sse}. The handshake is an
- * ordinary request first, so the Origin check and the token lookup answer 403/401 as problem+json
- * before anything is upgraded. Mount before the body handler: an upgrade must not be read as a body.
+ * {@code GET /api/v1/live} (WebSocket) and {@code GET /api/v1/live/sse}. WebSocket handshakes are
+ * taken by the HTTP server's own handshake handler, not upgraded through the router: a routed
+ * upgrade keeps its RoutingContext, headers and handlers for the life of the socket (about 2 KB a
+ * connection). The Origin check and the token lookup still run before anything is upgraded and
+ * refuse with 403/401 (a bare status: a refused handshake has no body a browser could read). The
+ * router keeps the plain GET, which answers 426. Mount before the body handler.
  */
 public final class LiveApi {
+  private static final String PATH = "/api/v1/live";
+  private static final Logger log = LoggerFactory.getLogger(LiveApi.class);
   private final Config.Live config;
   private final SessionStore sessions;
   private final LiveHub hub;
@@ -41,30 +54,55 @@ public final class LiveApi {
   }
 
   public void mount(Router router) {
-    router.get("/api/v1/live").handler(this::webSocket);
+    router.get(PATH).handler(ctx -> ctx.fail(new ApiException(426, "upgrade_required", "Upgrade Required",
+        "This is a WebSocket endpoint; for Server-Sent Events use /api/v1/live/sse")));
     router.get("/api/v1/live/sse").handler(this::sse);
   }
 
-  private void webSocket(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    if (!request.canUpgradeToWebSocket()) {
-      ctx.fail(new ApiException(426, "upgrade_required", "Upgrade Required",
-          "This is a WebSocket endpoint; for Server-Sent Events use /api/v1/live/sse"));
+  /** Every WebSocket handshake the server receives, whatever its path, comes here instead of the router. */
+  public void mount(HttpServer server) {
+    server.webSocketHandshakeHandler(this::handshake);
+  }
+
+  private void handshake(ServerWebSocketHandshake handshake) {
+    long start = System.nanoTime();
+    String requestId = RequestIds.idFor(handshake.headers().get(RequestIds.HEADER));
+    if (!PATH.equals(handshake.path())) {
+      refuse(handshake, 404, start, requestId);
       return;
     }
-    checkOrigin(request);
-    request.pause(); // nothing may be read before the upgrade, which waits for the session lookup
-    viewer(ctx)
-        .compose(user -> request.toWebSocket().map(ws -> {
-          accept(ws, user, session(ctx));
-          return ws;
-        }))
-        .onFailure(ctx::fail);
+    String origin = handshake.headers().get("Origin");
+    if (origin != null && !allowed(origin, handshake.authority())) {
+      refuse(handshake, 403, start, requestId);
+      return;
+    }
+    List<String> param = new QueryStringDecoder(handshake.uri()).parameters().get("access_token");
+    String token = param != null ? param.get(0) : BearerTokens.fromHeader(handshake.headers().get("Authorization"));
+    viewer(token).onComplete(found -> {
+      if (found.failed()) {
+        int status = FailureHandler.statusOf(found.cause());
+        if (status == 500) {
+          log.error("GET {} failed [request {}]", PATH, requestId, found.cause());
+        }
+        refuse(handshake, status, start, requestId);
+        return;
+      }
+      UserRef user = found.result();
+      handshake.accept().onSuccess(ws -> {
+        RequestIds.log("GET", PATH, 101, start, requestId);
+        accept(ws, user, user == null ? null : session(token));
+      });
+    });
+  }
+
+  private static void refuse(ServerWebSocketHandshake handshake, int status, long start, String requestId) {
+    handshake.reject(status);
+    RequestIds.log("GET", handshake.path(), status, start, requestId);
   }
 
   private void accept(ServerWebSocket ws, UserRef user, String session) {
     WebSocketConnection c = new WebSocketConnection(ws, user);
-    c.session = user == null ? null : session;
+    c.session = session;
     hub.add(c);
     ws.textMessageHandler(text -> {
       c.lastSeen = System.currentTimeMillis();
@@ -114,7 +152,7 @@ public final class LiveApi {
     if (last != null && !last.isBlank() && since == null) {
       throw Problems.badRequest("invalid_since", "Last-Event-ID is a pin id (a string of digits)");
     }
-    viewer(ctx).onSuccess(user -> {
+    viewer(token(ctx)).onSuccess(user -> {
       if (user == null && topics.contains(Topic.HOME)) {
         ctx.fail(Problems.unauthorized("The home topic needs a signed-in connection (access_token or Authorization)"));
         return;
@@ -131,7 +169,7 @@ public final class LiveApi {
           .putHeader("X-Accel-Buffering", "no");
       response.write("retry: 3000\n\n");
       SseConnection c = new SseConnection(response, user);
-      c.session = user == null ? null : session(ctx);
+      c.session = user == null ? null : session(token(ctx));
       hub.add(c);
       response.closeHandler(v -> hub.remove(c));
       request.connection().shutdownHandler(v -> {
@@ -147,14 +185,12 @@ public final class LiveApi {
     return token != null ? token : BearerTokens.fromHeader(ctx);
   }
 
-  private static String session(RoutingContext ctx) {
-    String token = token(ctx);
+  private static String session(String token) {
     return token == null || token.isEmpty() ? null : SessionStore.fingerprint(token);
   }
 
   /** The caller from {@code ?access_token=} or {@code Authorization: Bearer}; null when anonymous; 401 for a bad token. */
-  private Future<UserRef> viewer(RoutingContext ctx) {
-    String token = token(ctx);
+  private Future<UserRef> viewer(String token) {
     if (token == null || token.isEmpty()) {
       return Future.succeededFuture(null);
     }
@@ -170,19 +206,18 @@ public final class LiveApi {
    */
   private void checkOrigin(HttpServerRequest request) {
     String origin = request.getHeader("Origin");
-    if (origin == null || allowed(origin, request)) {
+    if (origin == null || allowed(origin, request.authority())) {
       return;
     }
     throw Problems.forbidden("origin_not_allowed", "Live connections from " + origin + " are not allowed");
   }
 
-  private boolean allowed(String origin, HttpServerRequest request) {
+  private boolean allowed(String origin, HostAndPort authority) {
     if (!config.allowedOrigins().isEmpty()) {
       return config.allowedOrigins().contains(origin) || config.allowedOrigins().contains("*");
     }
     try {
       URI uri = new URI(origin);
-      var authority = request.authority();
       if (uri.getHost() == null || authority == null || !uri.getHost().equalsIgnoreCase(authority.host())) {
         return false;
       }

@@ -48,6 +48,10 @@ import java.util.function.Consumer;
  * broadcaster on {@code ws} and Socket.IO (rooms, websocket transport) - then Pinstream again as
  * two nodes sharing Redis, clients split between them.
  *
+ * <p>{@code -Dwarmup=N} publishes N more pins first, at the same rate, delivered but not counted,
+ * for every server alike: the default 0 includes the first seconds of a fresh process (for the JVM,
+ * code still being compiled) in the figures.
+ *
  * <p>Latency = the wall-clock time a client received the message minus the wall-clock time the
  * publisher started the publish request (stamped into the pin title as epoch microseconds).
  * Pinstream's figure is end to end through its API: PostgreSQL insert, fan-out, Redis pub/sub,
@@ -57,13 +61,14 @@ import java.util.function.Consumer;
  * <pre>
  * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
  * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
- *   [-Dclients=10000 -Drate=2 -Dseconds=30 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
+ *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=0 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
  */
 public final class LiveBenchmark {
   private static final int CLIENTS = Integer.getInteger("clients", 10_000);
   private static final int RATE = Integer.getInteger("rate", 2);
   private static final int SECONDS = Integer.getInteger("seconds", 30);
+  private static final int WARMUP = Integer.getInteger("warmup", 0);
   private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
   private static final Path JAR = Path.of("target/pinstream.jar");
   private static final Path NODE = Path.of("src/test/node");
@@ -78,8 +83,9 @@ public final class LiveBenchmark {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     String db = "pinstream_bench_live_" + System.currentTimeMillis();
     List<Result> results = new ArrayList<>();
-    System.out.printf("%d subscribers of one topic, %d pins/s for %d s (expected %,d deliveries per run)%n%n",
-        CLIENTS, RATE, SECONDS, (long) CLIENTS * RATE * SECONDS);
+    System.out.printf("%d subscribers of one topic, %d pins/s for %d s (expected %,d deliveries per run)%s%n%n",
+        CLIENTS, RATE, SECONDS, (long) CLIENTS * RATE * SECONDS,
+        WARMUP == 0 ? "" : ", after " + WARMUP + " warm-up pins not counted");
     try {
       if (ONLY.contains("pinstream,") || ONLY.equals("pinstream")) {
         try (Server a = Server.pinstream(db, "a")) {
@@ -158,8 +164,8 @@ public final class LiveBenchmark {
     Memory before = Memory.of(List.of(server));
     List<NodeClient> clients = new ArrayList<>();
     int half = CLIENTS / 2;
-    clients.add(new NodeClient(server.base(), half, "board:1"));
-    clients.add(new NodeClient(server.base(), CLIENTS - half, "board:1"));
+    clients.add(new NodeClient(server.base(), half, "board:1", WARMUP));
+    clients.add(new NodeClient(server.base(), CLIENTS - half, "board:1", WARMUP));
     int ready = 0;
     for (NodeClient c : clients) {
       ready += c.awaitReady();
@@ -187,13 +193,16 @@ public final class LiveBenchmark {
     return result;
   }
 
-  /** RATE publishes a second for SECONDS, each on its own thread so a slow one does not delay the next. */
+  /**
+   * RATE publishes a second for SECONDS (after WARMUP more, not counted), each on its own thread so a
+   * slow one does not delay the next. Returns how many counted pins were published.
+   */
   private static long publish(Publisher publisher) throws Exception {
     ScheduledExecutorService timer = Executors.newScheduledThreadPool(8);
     AtomicLong ok = new AtomicLong();
     AtomicLong seq = new AtomicLong();
     List<CompletableFuture<Void>> sends = new ArrayList<>();
-    long total = (long) RATE * SECONDS;
+    long total = (long) RATE * SECONDS + WARMUP;
     long periodNanos = 1_000_000_000L / RATE;
     CompletableFuture<Void> done = new CompletableFuture<>();
     timer.scheduleAtFixedRate(() -> {
@@ -206,7 +215,7 @@ public final class LiveBenchmark {
         Instant now = Instant.now();
         long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
         try {
-          if (publisher.publish("bench-" + n + "-" + micros)) {
+          if (publisher.publish("bench-" + n + "-" + micros) && n > WARMUP) {
             ok.incrementAndGet();
           }
         } catch (Exception e) {
@@ -310,7 +319,7 @@ public final class LiveBenchmark {
     }
   }
 
-  /** Latencies in 100 us buckets up to 120 s, and the exact maximum. */
+  /** Latencies in 100 us buckets up to 120 s, and the exact maximum; warm-up pins are not recorded. */
   static final class Histogram {
     private static final int BUCKETS = 1_200_000;
     private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS);
@@ -323,6 +332,9 @@ public final class LiveBenchmark {
         return;
       }
       int dash = message.indexOf('-', at + 6);
+      if (Long.parseLong(message.substring(at + 6, dash)) <= WARMUP) {
+        return;
+      }
       int end = dash + 1;
       while (end < message.length() && Character.isDigit(message.charAt(end))) {
         end++;
@@ -459,8 +471,9 @@ public final class LiveBenchmark {
     private final BufferedReader out;
     private final Writer in;
 
-    NodeClient(String url, int connections, String topic) throws Exception {
-      process = new ProcessBuilder("node", "socketio-client.js", url, Integer.toString(connections), topic)
+    NodeClient(String url, int connections, String topic, int warmup) throws Exception {
+      process = new ProcessBuilder("node", "socketio-client.js", url, Integer.toString(connections), topic,
+          Integer.toString(warmup))
           .directory(NODE.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);

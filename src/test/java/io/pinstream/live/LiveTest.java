@@ -337,6 +337,7 @@ class LiveTest {
     assertThat(rejection(new WebSocketConnectOptions().setURI("/api/v1/live")
         .addHeader("Origin", "http://127.0.0.1:" + app.port()))).isEqualTo(101);
     assertThat(api().get("/api/v1/live").status()).isEqualTo(426);
+    assertThat(rejection(new WebSocketConnectOptions().setURI("/api/v1/pins"))).isEqualTo(404);
   }
 
   @Test
