@@ -84,7 +84,7 @@ public final class PinstreamApp {
         .setLabels(EnumSet.of(Label.HTTP_ROUTE, Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME,
             Label.NAMESPACE, Label.CLASS_NAME));
     return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics))
+        .with(new VertxOptions().setMetricsOptions(metrics).setPreferNativeTransport(true))
         .withMetrics(new MicrometerMetricsFactory(registry))
         .build();
   }
@@ -159,8 +159,9 @@ public final class PinstreamApp {
         }, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           app.deployments.add(id);
-          log.info("Pinstream listening on {}:{} ({} event-loop verticles, {} thumbnail workers)",
-              services.config().http().host(), app.port(), instances, media.workers());
+          log.info("Pinstream listening on {}:{} ({} event-loop verticles, {} thumbnail workers, {} transport)",
+              services.config().http().host(), app.port(), instances, media.workers(),
+              vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
           return app;
         });
       });
