@@ -48,9 +48,9 @@ import java.util.function.Consumer;
  * broadcaster on {@code ws} and Socket.IO (rooms, websocket transport) - then Pinstream again as
  * two nodes sharing Redis, clients split between them.
  *
- * <p>{@code -Dwarmup=N} publishes N more pins first, at the same rate, delivered but not counted,
- * for every server alike: the default 0 includes the first seconds of a fresh process (for the JVM,
- * code still being compiled) in the figures.
+ * <p>{@code -Dwarmup=N} (default 5) publishes N more pins first, at the same rate, delivered but not
+ * counted, for every server alike, so that the figures are of running servers, not of a fresh
+ * process still compiling its code (JVM and V8 alike); {@code -Dwarmup=0} counts everything.
  *
  * <p>Latency = the wall-clock time a client received the message minus the wall-clock time the
  * publisher started the publish request (stamped into the pin title as epoch microseconds).
@@ -61,14 +61,14 @@ import java.util.function.Consumer;
  * <pre>
  * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
  * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
- *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=0 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
+ *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=5 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
  */
 public final class LiveBenchmark {
   private static final int CLIENTS = Integer.getInteger("clients", 10_000);
   private static final int RATE = Integer.getInteger("rate", 2);
   private static final int SECONDS = Integer.getInteger("seconds", 30);
-  private static final int WARMUP = Integer.getInteger("warmup", 0);
+  private static final int WARMUP = Integer.getInteger("warmup", 5);
   private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
   private static final Path JAR = Path.of("target/pinstream.jar");
   private static final Path NODE = Path.of("src/test/node");
