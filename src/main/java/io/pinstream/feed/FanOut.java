@@ -85,12 +85,13 @@ public final class FanOut {
       return Future.succeededFuture();
     }
     long pinId = pin.pinId();
+    // Meanwhile the pin is loaded into the caches, where the live push and the first readers look
+    // (not waited for: a reader that comes first loads it itself).
+    pins.hydrateEncoded(List.of(pinId));
     return Future.all(
         store.add(List.of(store.user(pin.ownerId()), store.board(pin.boardId())), pinId, config.homeCap()),
         queries.audience(pin, false, BATCH, users -> store.add(homes(users), pinId, config.homeCap())),
-        trending.rescore(List.of(pinId)),
-        // Meanwhile the pin is loaded into the caches, where the live push and the first readers look.
-        pins.hydrateEncoded(List.of(pinId))).mapEmpty();
+        trending.rescore(List.of(pinId))).mapEmpty();
   }
 
   /** A deleted pin leaves every feed it may be in (the same audience; stale copies elsewhere are dropped at read). */

@@ -65,12 +65,11 @@ public final class FeedStore {
       local cap = tonumber(ARGV[1])
       local full = cap + tonumber(ARGV[2])
       local id = ARGV[3]
-      local score = tonumber(id)
       for k = 1, #KEYS do
         local key = KEYS[k]
         local above = redis.call('ZREVRANK', key, '_floor')
         if above then
-          redis.call('ZADD', key, score, id)
+          redis.call('ZADD', key, id, id) -- the score as the string it came as: no number formatting per call
           if above >= full and not redis.call('ZSCORE', key, '_building') then
             local cut = redis.call('ZREVRANGE', key, cap, cap, 'WITHSCORES')
             redis.call('ZREMRANGEBYSCORE', key, '-inf', cut[2])
