@@ -38,7 +38,8 @@ final class BenchApp implements AutoCloseable {
     String db = "pinstream_bench_" + System.currentTimeMillis();
     String pgBase = System.getenv().getOrDefault("PINSTREAM_PG_URI", "postgresql://postgres@127.0.0.1:5432/pinstream");
     json.getJsonObject("pg").put("uri", pgBase.substring(0, pgBase.lastIndexOf('/') + 1) + db);
-    json.getJsonObject("redis").put("key_prefix", "bench:" + db + ":");
+    // Unique per run, and short like the default "ps:" (key length is part of what Redis pays per key).
+    json.getJsonObject("redis").put("key_prefix", "pb" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36) + ":");
     json.getJsonObject("http").put("port", 0).put("host", "127.0.0.1");
     json.getJsonObject("media").put("dir", Files.createTempDirectory("pinstream-bench").toString());
     json.getJsonObject("auth").put("bcrypt_cost", 4);
