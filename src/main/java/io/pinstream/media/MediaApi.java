@@ -9,6 +9,7 @@ import io.pinstream.http.Problems;
 import io.pinstream.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -29,6 +30,8 @@ public final class MediaApi {
   /** Room for multipart boundaries and part headers on top of the file itself. */
   private static final long MULTIPART_OVERHEAD = 16 * 1024;
 
+  /** How long a refused upload's remaining bytes are read and dropped before its connection closes. */
+  private static final long LINGER_MS = 2000;
   private final Vertx vertx;
   private final MediaStore store;
   private final MediaStorage storage;
@@ -171,9 +174,32 @@ public final class MediaApi {
    * Answers before the body is read and closes the connection afterwards: reading (or draining)
    * an unwanted 20 MB body would waste the bandwidth the refusal is meant to save.
    */
-  private static void refuseUnread(RoutingContext ctx, ApiException problem) {
+  /**
+   * Answers without reading the body, then closes the connection. Closing a socket that still has
+   * unread bytes makes the kernel send a reset, which can destroy the answer before the client
+   * reads it; so, like nginx's lingering close, the rest of the body is read and dropped for at most
+   * {@value #LINGER_MS} ms (nothing is kept) before the connection closes.
+   */
+  private void refuseUnread(RoutingContext ctx, ApiException problem) {
+    HttpServerRequest request = ctx.request();
     ctx.response().putHeader("Connection", "close");
-    ctx.response().endHandler(v -> ctx.request().connection().close());
+    ctx.response().endHandler(v -> {
+      HttpConnection connection = request.connection();
+      if (request.isEnded()) {
+        connection.close();
+        return;
+      }
+      long linger = vertx.setTimer(LINGER_MS, id -> connection.close());
+      request.handler(dropped -> {
+      }).endHandler(end -> {
+        vertx.cancelTimer(linger);
+        connection.close();
+      }).exceptionHandler(e -> {
+        vertx.cancelTimer(linger);
+        connection.close();
+      });
+      request.resume();
+    });
     ctx.fail(problem);
   }
 
