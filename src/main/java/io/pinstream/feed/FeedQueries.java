@@ -91,10 +91,10 @@ public final class FeedQueries {
    * may have been fanned out before its author became one).
    *
    * <p>Read through a cursor, {@code chunk} users at a time, each chunk handed to {@code each} as
-   * it arrives: fan-out writes the first feeds while PostgreSQL still sends the rest. The first
-   * chunk is small, so that Redis starts as early as it can. A user who
-   * follows both the author and the board comes twice (UNION ALL streams, UNION would not);
-   * adding a pin to a feed twice is harmless. Completes when every chunk's future has.
+   * it arrives: fan-out writes the first feeds while PostgreSQL still sends the rest (the first
+   * chunk is small, so Redis starts as early as it can). A user who follows both the author and
+   * the board comes twice (UNION ALL streams, UNION would not); adding a pin to a feed twice is
+   * harmless. Completes when every chunk's future has.
    */
   public Future<Void> audience(PinTarget pin, boolean everyone, int chunk, Function<List<Long>, Future<Void>> each) {
     Tuple args = Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity() && !everyone,

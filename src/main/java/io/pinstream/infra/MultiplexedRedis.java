@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Redis commands multiplexed over one pipelined connection per event loop, the way Lettuce does it.
@@ -64,7 +65,7 @@ public final class MultiplexedRedis implements Redis {
     return Future.join(closing).transform(v -> Future.join(dialer.close(), pooled.close())).mapEmpty();
   }
 
-  private <T> Future<T> on(Function<RedisConnection, Future<T>> command, java.util.function.Supplier<Future<T>> fallback) {
+  private <T> Future<T> on(Function<RedisConnection, Future<T>> command, Supplier<Future<T>> fallback) {
     Context context = Vertx.currentContext();
     if (context == null || !context.isEventLoopContext()) {
       return fallback.get();
