@@ -23,10 +23,10 @@ import java.util.function.Supplier;
  * event loop share one connection, and Redis reads and answers many of them per system call.
  *
  * <p>Callers off the event loops (workers), callers that need a connection of their own
- * ({@link #connect()}: transactions, blocking commands) and commands that find their loop's queue
- * of unanswered commands full, or its connection not dialled, go through the pooled client. A connection that fails or closes is
- * forgotten and dialled again by the next command; the commands waiting on it fail, as they
- * would on a pooled one.
+ * ({@link #connect()}: transactions, blocking commands), and commands that find their loop's
+ * queue of unanswered commands full or its connection not dialled go through the pooled client.
+ * A connection that fails or closes is forgotten and dialled again by the next command; the
+ * commands waiting on it fail, as they would on a pooled one.
  */
 public final class MultiplexedRedis implements Redis {
   private final Redis dialer;
