@@ -58,7 +58,7 @@ public final class SessionStore {
       return Future.succeededFuture(null);
     }
     Buffer hash = hash(token);
-    String fingerprint = HexFormat.of().formatHex(hash.getBytes());
+    String fingerprint = fingerprint(hash);
     UserRef known = local.get(fingerprint);
     if (known != null) {
       return Future.succeededFuture(known);
@@ -101,7 +101,7 @@ public final class SessionStore {
 
   public Future<Void> revoke(String token) {
     Buffer hash = hash(token);
-    String fingerprint = HexFormat.of().formatHex(hash.getBytes());
+    String fingerprint = fingerprint(hash);
     return pool.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
         .execute(Tuple.of(hash))
         .compose(v -> {
@@ -113,7 +113,11 @@ public final class SessionStore {
 
   /** A name for a session that is not its token (hex SHA-256): what may be logged or broadcast. */
   public static String fingerprint(String token) {
-    return HexFormat.of().formatHex(hash(token).getBytes());
+    return fingerprint(hash(token));
+  }
+
+  private static String fingerprint(Buffer hash) {
+    return HexFormat.of().formatHex(hash.getBytes());
   }
 
   static Buffer hash(String token) {

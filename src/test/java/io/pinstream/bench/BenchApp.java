@@ -8,6 +8,7 @@ import io.pinstream.config.Config;
 import io.pinstream.config.ConfigLoader;
 import io.pinstream.infra.Database;
 import io.pinstream.testing.ApiClient;
+import io.pinstream.testing.TestApp;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.LoggerFactory;
@@ -58,17 +59,7 @@ final class BenchApp implements AutoCloseable {
   @Override
   public void close() throws Exception {
     // The run's Redis keys go too: left behind, every run would make the next one's Redis bigger.
-    var redis = app.services().redis();
-    String cursor = "0";
-    do {
-      var reply = redis.scan(List.of(cursor, "MATCH", config.redis().keyPrefix() + "*", "COUNT", "1000")).await();
-      cursor = reply.get(0).toString();
-      List<String> keys = new ArrayList<>();
-      reply.get(1).forEach(k -> keys.add(k.toString()));
-      if (!keys.isEmpty()) {
-        redis.unlink(keys).await();
-      }
-    } while (!"0".equals(cursor));
+    TestApp.deleteKeys(app.services().redis(), config.redis().keyPrefix());
     app.stop().await(30, TimeUnit.SECONDS);
     vertx.close().await(30, TimeUnit.SECONDS);
     Database.dropDatabase(config.pg());

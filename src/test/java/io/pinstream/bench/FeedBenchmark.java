@@ -1,6 +1,7 @@
 package io.pinstream.bench;
 
 import io.pinstream.testing.ApiClient;
+import io.pinstream.testing.TestApp;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -182,16 +183,7 @@ public final class FeedBenchmark {
     String token = api.logIn("reader", "correct horse");
     List<List<String>> before = api.pages("/api/v1/feeds/home", token, 25);
     var redis = bench.app.services().redis();
-    String cursor = "0";
-    do {
-      var reply = redis.scan(List.of(cursor, "MATCH", bench.config.redis().keyPrefix() + "*", "COUNT", "1000")).await();
-      cursor = reply.get(0).toString();
-      List<String> keys = new ArrayList<>();
-      reply.get(1).forEach(k -> keys.add(k.toString()));
-      if (!keys.isEmpty()) {
-        redis.del(keys).await();
-      }
-    } while (!"0".equals(cursor));
+    TestApp.deleteKeys(redis, bench.config.redis().keyPrefix());
     redis.script(List.of("FLUSH")).await();
     long start = System.nanoTime();
     var first = api.get("/api/v1/feeds/home?page_size=25", token);

@@ -120,22 +120,25 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
     Vertx cleanup = Vertx.vertx();
     try {
       Redis redis = Redis.createClient(cleanup, config.redis().uri());
-      RedisAPI api = RedisAPI.api(redis);
-      String cursor = "0";
-      do {
-        var reply = api.scan(List.of(cursor, "MATCH", config.redis().keyPrefix() + "*", "COUNT", "1000"))
-            .await(10, TimeUnit.SECONDS);
-        cursor = reply.get(0).toString();
-        List<String> keys = new ArrayList<>();
-        reply.get(1).forEach(k -> keys.add(k.toString()));
-        if (!keys.isEmpty()) {
-          api.del(keys).await(10, TimeUnit.SECONDS);
-        }
-      } while (!"0".equals(cursor));
+      deleteKeys(RedisAPI.api(redis), config.redis().keyPrefix());
       redis.close();
     } finally {
       cleanup.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  /** Deletes every key under {@code prefix} (what FLUSHDB would do to one deployment's keys); call off the event loops. */
+  public static void deleteKeys(RedisAPI api, String prefix) throws Exception {
+    String cursor = "0";
+    do {
+      var reply = api.scan(List.of(cursor, "MATCH", prefix + "*", "COUNT", "1000")).await(10, TimeUnit.SECONDS);
+      cursor = reply.get(0).toString();
+      List<String> keys = new ArrayList<>();
+      reply.get(1).forEach(k -> keys.add(k.toString()));
+      if (!keys.isEmpty()) {
+        api.del(keys).await(10, TimeUnit.SECONDS);
+      }
+    } while (!"0".equals(cursor));
   }
 
   /** A plain JDBC connection to this test's database (works while the application is stopped). */
