@@ -112,6 +112,23 @@ class PinsApiTest {
   }
 
   @Test
+  @DisplayName("a feed shows a pin's new save count at once, though its pins are cached in the process and in Redis")
+  void feedCountsFollowSaves() {
+    String author = app.api().signUpAndLogIn("cached_author");
+    String fan = app.api().signUpAndLogIn("cached_fan");
+    String board = app.api().createBoard(author, "Cached");
+    String id = app.api().createPin(author, board, app.api().uploadPhoto(author), "Cached lamp").getString("id");
+    String feed = "/api/v1/boards/" + board + "/pins";
+    assertThat(app.api().get(feed).items().getJsonObject(0).getInteger("save_count")).isZero(); // now cached
+
+    app.api().post("/api/v1/pins/" + id + "/save", new JsonObject().put("board_id", app.api().createBoard(fan, "Mine")), fan);
+
+    JsonObject fromFeed = app.api().get(feed).items().getJsonObject(0);
+    assertThat(fromFeed.getString("id")).isEqualTo(id);
+    assertThat(fromFeed.getInteger("save_count")).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("saving copies a pin into your own board, points back at it and counts the save")
   void save() {
     String author = app.api().signUpAndLogIn("author");
