@@ -16,6 +16,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.BufferedReader;
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
@@ -148,14 +149,19 @@ public final class LiveBenchmark {
     int ready = load.connect(servers, topic, CLIENTS);
     Thread.sleep(2000);
     Memory after = Memory.of(servers);
-    if (Boolean.getBoolean("histogram")) {
+    if (Boolean.getBoolean("histogram") && servers.get(0).isJava()) { // jcmd's SIGQUIT would kill node
       System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
           .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
     }
+    CpuTime serverCpu = CpuTime.of(servers.stream().map(Server::pid).toList());
+    CpuTime clientCpu = CpuTime.of(List.of(ProcessHandle.current().pid()));
     long published = publish(publisher);
     load.awaitDeliveries((long) ready * published);
     Result result = new Result(name, ready, published, load.latencies, after.minus(before, ready));
     System.out.println(result.row());
+    long delivered = Math.max(1, load.latencies.count() * (published + WARMUP) / Math.max(1, published)); // warm-up included
+    System.out.printf("  CPU per delivered message: server %s, load client (and publisher) %s%n",
+        serverCpu.since(delivered), clientCpu.since(delivered));
     load.close();
     return result;
   }
@@ -397,7 +403,13 @@ public final class LiveBenchmark {
 
     static Server pinstream(String db, String name) throws Exception {
       int port = freePort();
-      ProcessBuilder pb = new ProcessBuilder("java", "-Xmx1g", "-XX:+UseG1GC", "-jar", JAR.toString());
+      List<String> command = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+Use" + System.getProperty("serverGc", "G1") + "GC"));
+      String extra = System.getProperty("serverJvmArgs", ""); // e.g. a profiler agent
+      if (!extra.isBlank()) {
+        command.addAll(List.of(extra.trim().split("\\s+")));
+      }
+      command.addAll(List.of("-jar", JAR.toString()));
+      ProcessBuilder pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
       env.put("PINSTREAM_HTTP_HOST", "127.0.0.1");
       env.put("PINSTREAM_HTTP_PORT", Integer.toString(port));
@@ -513,7 +525,9 @@ public final class LiveBenchmark {
           BenchApp.run("jcmd", Long.toString(s.pid()), "GC.run");
           String info = BenchApp.run("jcmd", Long.toString(s.pid()), "GC.heap_info");
           var m = java.util.regex.Pattern.compile("total \\d+K, used (\\d+)K").matcher(info);
-          heap += m.find() ? Long.parseLong(m.group(1)) : 0;
+          while (m.find()) { // G1: one heap line; Parallel: young and old generation lines
+            heap += Long.parseLong(m.group(1));
+          }
         }
         for (String line : Files.readAllLines(Path.of("/proc/" + s.pid() + "/status"))) {
           if (line.startsWith("VmRSS:")) {
@@ -531,6 +545,28 @@ public final class LiveBenchmark {
   }
 
   private record PerConnection(double rssBytes, double heapBytes) {
+  }
+
+  /** User and system CPU time of some processes, from /proc (in clock ticks of 10 ms). */
+  private record CpuTime(List<Long> pids, long userTicks, long systemTicks) {
+    static CpuTime of(List<Long> pids) throws IOException {
+      long user = 0;
+      long system = 0;
+      for (long pid : pids) {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        user += Long.parseLong(fields[11]); // utime, the 14th field of the whole line
+        system += Long.parseLong(fields[12]); // stime
+      }
+      return new CpuTime(pids, user, system);
+    }
+
+    String since(long messages) throws IOException {
+      CpuTime now = of(pids);
+      double perTick = 10_000.0 / messages;
+      return String.format("%.1f us (user %.1f, system %.1f)", (now.userTicks - userTicks + now.systemTicks - systemTicks) * perTick,
+          (now.userTicks - userTicks) * perTick, (now.systemTicks - systemTicks) * perTick);
+    }
   }
 
   private record Result(String name, int subscribers, long published, Histogram latencies, PerConnection memory) {
