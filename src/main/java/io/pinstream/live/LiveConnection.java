@@ -7,15 +7,13 @@ import java.util.List;
 
 /**
  * One browser's live connection, WebSocket or SSE. Confined to its hub's event loop, so its state is
- * plain fields; it holds no buffer of its own (the queue is the transport's, bounded by {@link #pending}).
+ * plain fields; it holds no buffer of its own (the queue is the transport's, bounded through {@link #queued()}).
  */
 abstract class LiveConnection {
   final UserRef user;
   /** The fingerprint of the session the connection was opened with (null: anonymous). */
   String session;
   final List<Subscription> subscriptions = new ArrayList<>(2);
-  /** Messages handed to the transport and not yet written to the socket. */
-  int pending;
   long lastSeen = System.currentTimeMillis();
   long lastPing = lastSeen;
   int badFrames;
@@ -34,8 +32,11 @@ abstract class LiveConnection {
     return null;
   }
 
-  /** Writes one message; {@code event} and {@code id} are SSE's fields (id null: none). */
-  abstract void write(String event, String id, String json);
+  /** Writes one message (on the connection's event loop, like everything here). */
+  abstract void write(LiveMessage message);
+
+  /** Messages written and not yet taken by the socket: the hub's measure of a slow consumer. */
+  abstract int queued();
 
   /** A WebSocket ping, an SSE comment. */
   abstract void heartbeat();

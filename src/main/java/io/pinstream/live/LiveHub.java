@@ -302,26 +302,32 @@ final class LiveHub {
     if (subs == null) {
       return;
     }
-    String message = null;
-    String id = event.deleted() ? null : Long.toString(event.pinId());
+    LiveMessage message = null;
     List<LiveConnection> slow = null;
-    for (Subscription sub : subs) {
-      if (!sub.wants(event) || sub.alreadyReplayed(event)) {
-        continue;
-      }
-      if (sub.buffer != null) {
-        if (sub.buffer.size() < config.replayMaxPins() + config.maxQueuedMessages()) {
-          sub.buffer.add(event);
-        } else {
-          sub.bufferOverflowed = true;
+    try {
+      for (Subscription sub : subs) {
+        if (!sub.wants(event) || sub.alreadyReplayed(event)) {
+          continue;
         }
-        continue;
+        if (sub.buffer != null) {
+          if (sub.buffer.size() < config.replayMaxPins() + config.maxQueuedMessages()) {
+            sub.buffer.add(event);
+          } else {
+            sub.bufferOverflowed = true;
+          }
+          continue;
+        }
+        if (message == null) { // prepared once per topic, shared by every subscriber
+          message = new LiveMessage(event.type(), event.deleted() ? null : Long.toString(event.pinId()),
+              event.message(topic));
+        }
+        if (!offer(sub.connection, message)) {
+          (slow == null ? slow = new ArrayList<>() : slow).add(sub.connection);
+        }
       }
-      if (message == null) {
-        message = event.message(topic); // encoded once per topic, shared by every subscriber
-      }
-      if (!offer(sub.connection, event.type(), id, message)) {
-        (slow == null ? slow = new ArrayList<>() : slow).add(sub.connection);
+    } finally {
+      if (message != null) {
+        message.release();
       }
     }
     if (slow != null) {
@@ -330,14 +336,14 @@ final class LiveHub {
   }
 
   /** Writes unless the connection's queue is full; false means it is a slow consumer. */
-  private boolean offer(LiveConnection c, String event, String id, String json) {
+  private boolean offer(LiveConnection c, LiveMessage message) {
     if (c.closed) {
       return true;
     }
-    if (c.pending >= config.maxQueuedMessages()) {
+    if (c.queued() >= config.maxQueuedMessages()) {
       return false;
     }
-    c.write(event, id, json);
+    c.write(message);
     relay.delivered().increment();
     return true;
   }
@@ -347,9 +353,25 @@ final class LiveHub {
       return;
     }
     relay.slowConsumers().increment();
-    c.write("resync", null, new JsonObject().put("type", "resync").put("reason", "slow_consumer").encode());
+    LiveMessage resync = new LiveMessage("resync", null,
+        new JsonObject().put("type", "resync").put("reason", "slow_consumer").encode());
+    try {
+      c.write(resync); // past the queue bound: the last word before the close
+    } finally {
+      resync.release();
+    }
     c.close(SLOW_CONSUMER, "slow consumer, resync");
     remove(c);
+  }
+
+  /** Offers a message meant for this connection alone. */
+  private boolean offer(LiveConnection c, String event, String id, String json) {
+    LiveMessage message = new LiveMessage(event, id, json);
+    try {
+      return offer(c, message);
+    } finally {
+      message.release();
+    }
   }
 
   private void send(LiveConnection c, String event, String id, String json) {

@@ -6,6 +6,8 @@ import io.vertx.core.http.HttpServerResponse;
 /** Server-Sent Events: {@code event: pin}, {@code id: <pin id>}, {@code data: <the WebSocket message>}. */
 final class SseConnection extends LiveConnection {
   private final HttpServerResponse response;
+  /** Messages handed to the response and not yet written to the socket. */
+  private int pending;
 
   SseConnection(HttpServerResponse response, UserRef user) {
     super(user);
@@ -13,14 +15,19 @@ final class SseConnection extends LiveConnection {
   }
 
   @Override
-  void write(String event, String id, String json) {
-    StringBuilder b = new StringBuilder(json.length() + 40).append("event: ").append(event).append('\n');
-    if (id != null) {
-      b.append("id: ").append(id).append('\n');
+  void write(LiveMessage message) {
+    StringBuilder b = new StringBuilder(message.json.length() + 40).append("event: ").append(message.event).append('\n');
+    if (message.id != null) {
+      b.append("id: ").append(message.id).append('\n');
     }
-    b.append("data: ").append(json).append("\n\n");
+    b.append("data: ").append(message.json).append("\n\n");
     pending++;
     response.write(b.toString()).onComplete(ar -> pending--);
+  }
+
+  @Override
+  int queued() {
+    return pending;
   }
 
   @Override
