@@ -49,27 +49,44 @@ import java.util.function.Consumer;
  * broadcaster on {@code ws} and Socket.IO (rooms, websocket transport) - then Pinstream again as
  * two nodes sharing Redis, clients split between them.
  *
- * <p>{@code -Dwarmup=N} (default 5) publishes N more pins first, at the same rate, delivered but not
- * counted, for every server alike, so that the figures are of running servers, not of a fresh
- * process still compiling its code (JVM and V8 alike); {@code -Dwarmup=0} counts everything.
+ * <p>{@code -Dwarmup=N} (default 240: two minutes) publishes N more pins first, at the same rate,
+ * delivered but not counted, for every server alike, so that the figures are of running servers, not
+ * of a fresh process still compiling its code (JVM and V8 alike; the JVM also recompiles its hot
+ * paths when the first heartbeat rounds bring new frame types, 25 and 50 s in); {@code -Dwarmup=0}
+ * counts everything.
+ *
+ * <p>Pinstream runs with {@code -DserverLoops=1} event loop by default, as each peer runs one
+ * JavaScript thread: the load client needs the other core of this 2-core machine, and two loops
+ * broadcasting at once take it from the client ({@code -DserverLoops=0}: one per core, the service's
+ * default). {@code -DserverJvm} replaces the server's JVM options ({@link #SERVER_JVM}, the
+ * container's), {@code -DserverJvmArgs} adds to them (a profiler agent, say).
  *
  * <p>Latency = the wall-clock time a client received the message minus the wall-clock time the
  * publisher started the publish request (stamped into the pin title as epoch microseconds).
  * Pinstream's figure is end to end through its API: PostgreSQL insert, fan-out, Redis pub/sub,
  * hydration, push; the peers only broadcast what they are handed. Every server is its own process,
  * so its memory per connection is read from /proc/[pid]/status (VmRSS) before and after the
- * connections open, and for the JVM also as live heap after a full GC.
+ * connections open (before: after a first batch was opened and closed), and for the JVM also as live
+ * heap after a full GC.
  * <pre>
  * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
  * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
- *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=5 -DserverLoops=0 -Donly=pinstream,ws,socketio,pinstream2]
+ *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=240 -DserverLoops=1 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
  */
 public final class LiveBenchmark {
   private static final int CLIENTS = Integer.getInteger("clients", 10_000);
   private static final int RATE = Integer.getInteger("rate", 2);
   private static final int SECONDS = Integer.getInteger("seconds", 30);
-  private static final int WARMUP = Integer.getInteger("warmup", 5);
+  private static final int WARMUP = Integer.getInteger("warmup", 240);
+  /**
+   * Connections opened and closed before memory is first read, so that what a server grows once
+   * (code compiled for the handshake, buffer pools) is not counted as memory per connection.
+   */
+  private static final int PRIMING = 2000;
+  /** docker/Dockerfile's GC options (see docs/ARCHITECTURE.md), with a fixed heap ceiling. */
+  private static final String SERVER_JVM = "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
+      + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0";
   private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
   private static final Path JAR = Path.of("target/pinstream.jar");
   private static final Path NODE = Path.of("src/test/node");
@@ -144,6 +161,9 @@ public final class LiveBenchmark {
 
   private static Result runJavaClients(String name, Vertx vertx, List<Server> servers, String topic,
                                        Publisher publisher) throws Exception {
+    LoadClient primer = new LoadClient(vertx);
+    primer.connect(servers, topic, PRIMING);
+    primer.close();
     Memory before = Memory.of(servers);
     LoadClient load = new LoadClient(vertx);
     int ready = load.connect(servers, topic, CLIENTS);
@@ -167,6 +187,10 @@ public final class LiveBenchmark {
   }
 
   private static Result runSocketIo(String name, Server server) throws Exception {
+    NodeClient primer = new NodeClient(server.base(), PRIMING, "board:1", WARMUP);
+    primer.awaitReady();
+    primer.close();
+    Thread.sleep(2000);
     Memory before = Memory.of(List.of(server));
     List<NodeClient> clients = new ArrayList<>();
     int half = CLIENTS / 2;
@@ -403,19 +427,18 @@ public final class LiveBenchmark {
 
     static Server pinstream(String db, String name) throws Exception {
       int port = freePort();
-      List<String> command = new ArrayList<>(List.of("java", "-Xmx1g", "-XX:+Use" + System.getProperty("serverGc", "G1") + "GC"));
-      String extra = System.getProperty("serverJvmArgs", ""); // e.g. a profiler agent
-      if (!extra.isBlank()) {
-        command.addAll(List.of(extra.trim().split("\\s+")));
-      }
+      List<String> command = new ArrayList<>(List.of("java"));
+      String options = System.getProperty("serverJvm", SERVER_JVM) + " " + System.getProperty("serverJvmArgs", "");
+      command.addAll(List.of(options.trim().split("\\s+")));
       command.addAll(List.of("-jar", JAR.toString()));
       ProcessBuilder pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
       env.put("PINSTREAM_HTTP_HOST", "127.0.0.1");
       env.put("PINSTREAM_HTTP_PORT", Integer.toString(port));
       env.put("PINSTREAM_HTTP_SHUTDOWN_GRACE_SECONDS", "1");
-      // 0 = one event loop per core (the default); the load client runs on the same cores.
-      env.put("PINSTREAM_HTTP_INSTANCES", System.getProperty("serverLoops", "0"));
+      // 1 event loop, like the peers' one JavaScript thread: the load client needs the other core.
+      // 0 = one per core, the service's default.
+      env.put("PINSTREAM_HTTP_INSTANCES", System.getProperty("serverLoops", "1"));
       env.put("PINSTREAM_PG_URI", "postgresql://postgres@127.0.0.1:5432/" + db);
       env.put("PINSTREAM_REDIS_KEY_PREFIX", db + ":");
       env.put("PINSTREAM_MEDIA_DIR", Files.createTempDirectory("pinstream-bench-live").toString());
