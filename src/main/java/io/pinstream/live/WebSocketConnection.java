@@ -22,7 +22,7 @@ final class WebSocketConnection extends LiveConnection {
   private final ServerWebSocket ws;
   /** The frame encoder's context: a write from here goes to the socket (through TLS, if any). */
   private final ChannelHandlerContext frames;
-  /** Netty's queue of writes the kernel has not taken yet; null once the channel closed. */
+  /** Netty's queue of writes the kernel has not taken yet (null if the channel was closed already). */
   private final ChannelOutboundBuffer unsent;
 
   WebSocketConnection(ServerWebSocket ws, UserRef user) {
@@ -52,7 +52,7 @@ final class WebSocketConnection extends LiveConnection {
   /** Frames handed to netty and not yet taken by the kernel. */
   @Override
   int queued() {
-    return unsent == null ? 0 : unsent.size(); // once closed, no write goes anywhere: 0 is right
+    return unsent == null ? 0 : unsent.size(); // a closed channel's buffer is emptied: 0, and writes are dropped
   }
 
   @Override
