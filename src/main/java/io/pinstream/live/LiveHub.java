@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The live connections of one event loop and the topics they follow. Everything here runs on that
@@ -291,10 +292,16 @@ final class LiveHub {
       return;
     }
     LiveEvent event = LiveEvent.fromJson(json);
+    long start = System.nanoTime();
+    if (!event.deleted()) { // the id's timestamp is when the pin was created (see Ids)
+      relay.lag().record(Math.max(0, System.currentTimeMillis() - ((event.pinId() >> 12) + ID_EPOCH_MS)),
+          TimeUnit.MILLISECONDS);
+    }
     dispatch(Topic.board(event.boardId()), event);
     dispatch(Topic.user(event.ownerUsername()), event);
     dispatch(Topic.TRENDING, event);
     dispatch(Topic.HOME, event);
+    relay.broadcast().record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
   private void dispatch(String topic, LiveEvent event) {

@@ -3,6 +3,7 @@ package io.pinstream.live;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.pinstream.accounts.SessionCache;
 import io.pinstream.config.Config;
 import io.pinstream.feed.FanOut;
@@ -55,6 +56,8 @@ public final class LiveRelay {
   private final AtomicInteger connections = new AtomicInteger();
   private final Counter delivered;
   private final Counter slowConsumers;
+  private final Timer broadcast;
+  private final Timer lag;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private Redis subscriberClient;
   private volatile RedisConnection subscriber;
@@ -80,6 +83,11 @@ public final class LiveRelay {
         .register(metrics);
     this.slowConsumers = Counter.builder("pinstream.live.slow_consumers")
         .description("Live connections closed because they did not read fast enough").register(metrics);
+    this.broadcast = Timer.builder("pinstream.live.broadcast")
+        .description("Time one event loop takes to write one pin event to all its subscribers").register(metrics);
+    this.lag = Timer.builder("pinstream.live.lag")
+        .description("From a new pin's id (its creation) to its event reaching an event loop, before the broadcast")
+        .register(metrics);
   }
 
   /** Subscribes (completes once Redis confirmed it) and starts publishing what fan-out delivers. */
@@ -237,5 +245,13 @@ public final class LiveRelay {
 
   Counter slowConsumers() {
     return slowConsumers;
+  }
+
+  Timer broadcast() {
+    return broadcast;
+  }
+
+  Timer lag() {
+    return lag;
   }
 }

@@ -79,8 +79,12 @@ class LiveTest {
     String board = api().createBoard(author, "Lamps");
     try (LiveClient live = connect(null)) {
       live.subscribe("board:" + board).subscribe("user:sub_author").subscribe("trending");
+      double broadcasts = metric("pinstream_live_broadcast_seconds_count");
       String id = pin(author, board, "brass lamp");
       List<JsonObject> got = List.of(live.next(), live.next(), live.next());
+      // every event loop timed its broadcast and how long the pin took to reach it
+      assertThat(metric("pinstream_live_broadcast_seconds_count")).isGreaterThan(broadcasts);
+      assertThat(metric("pinstream_live_lag_seconds_count")).isPositive();
       assertThat(got).extracting(m -> m.getString("topic"))
           .containsExactlyInAnyOrder("board:" + board, "user:sub_author", "trending");
       got.forEach(m -> {
