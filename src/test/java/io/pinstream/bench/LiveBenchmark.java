@@ -83,7 +83,7 @@ public final class LiveBenchmark {
    * Connections opened and closed before memory is first read, so that what a server grows once
    * (code compiled for the handshake, buffer pools) is not counted as memory per connection.
    */
-  private static final int PRIMING = 2000;
+  private static final int PRIMING = Math.min(2000, CLIENTS); // the client allows 2 x CLIENTS connections
   /** docker/Dockerfile's GC options (see docs/ARCHITECTURE.md), with a fixed heap ceiling. */
   private static final String SERVER_JVM = "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
       + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0";
@@ -175,6 +175,10 @@ public final class LiveBenchmark {
     }
     CpuTime serverCpu = CpuTime.of(servers.stream().map(Server::pid).toList());
     CpuTime clientCpu = CpuTime.of(List.of(ProcessHandle.current().pid()));
+    List<Map<String, Double>> metricsBefore = new ArrayList<>();
+    for (Server s : servers) {
+      metricsBefore.add(s.isJava() ? s.metrics() : Map.of());
+    }
     long published = publish(publisher);
     load.awaitDeliveries((long) ready * published);
     Result result = new Result(name, ready, published, load.latencies, after.minus(before, ready));
@@ -182,8 +186,22 @@ public final class LiveBenchmark {
     long delivered = Math.max(1, load.latencies.count() * (published + WARMUP) / Math.max(1, published)); // warm-up included
     System.out.printf("  CPU per delivered message: server %s, load client (and publisher) %s%n",
         serverCpu.since(delivered), clientCpu.since(delivered));
+    for (int i = 0; i < servers.size(); i++) {
+      if (servers.get(i).isJava()) { // the server's own split of a pin's way, over the same pins (warm-up included)
+        Map<String, Double> now = servers.get(i).metrics();
+        Map<String, Double> then = metricsBefore.get(i);
+        System.out.printf("  server %d: pin creation -> hub mean %.1f ms, one event loop's broadcast mean %.1f ms%n", i + 1,
+            meanMs(now, then, "pinstream_live_lag_seconds"), meanMs(now, then, "pinstream_live_broadcast_seconds"));
+      }
+    }
     load.close();
     return result;
+  }
+
+  private static double meanMs(Map<String, Double> now, Map<String, Double> then, String timer) {
+    double count = now.getOrDefault(timer + "_count", 0.0) - then.getOrDefault(timer + "_count", 0.0);
+    double sum = now.getOrDefault(timer + "_sum", 0.0) - then.getOrDefault(timer + "_sum", 0.0);
+    return count == 0 ? Double.NaN : sum / count * 1000;
   }
 
   private static Result runSocketIo(String name, Server server) throws Exception {
@@ -415,6 +433,20 @@ public final class LiveBenchmark {
 
     String base() {
       return "http://127.0.0.1:" + port;
+    }
+
+    /** The server's Prometheus samples without labels, by name. */
+    Map<String, Double> metrics() throws Exception {
+      Map<String, Double> samples = new java.util.HashMap<>();
+      String body = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      body.lines().filter(l -> !l.startsWith("#") && !l.contains("{")).forEach(l -> {
+        String[] parts = l.split(" ");
+        if (parts.length == 2) {
+          samples.put(parts[0], Double.parseDouble(parts[1]));
+        }
+      });
+      return samples;
     }
 
     long pid() {
