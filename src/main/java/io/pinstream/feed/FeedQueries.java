@@ -35,6 +35,12 @@ public final class FeedQueries {
       ) home ORDER BY id DESC LIMIT $3""";
 
   private static final int FIRST_CHUNK = 100;
+  /** Whose home feeds a pin goes to ($3, $4: skip a celebrity author's, a celebrity board's followers). */
+  private static final String AUDIENCE = """
+      SELECT $1::bigint
+      UNION ALL SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
+      UNION ALL SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""";
+
   private final Pool pool;
 
   public FeedQueries(Pool pool) {
@@ -56,8 +62,12 @@ public final class FeedQueries {
   }
 
   /** Where a pin lives, and whether its author and board are too big to fan out to. */
+  /**
+   * Where a pin lives. {@code ownerFollowers} and {@code boardFollowers} are the counters as the
+   * claim read them: they only choose how the audience is read, never who is in it.
+   */
   public record PinTarget(long pinId, long ownerId, long boardId, boolean ownerIsCelebrity, boolean boardIsCelebrity,
-                          boolean deleted) {
+                          boolean deleted, int ownerFollowers, int boardFollowers) {
   }
 
   /**
@@ -71,7 +81,8 @@ public final class FeedQueries {
                WHERE pin_id = $1 AND action = $2 AND (claimed_until IS NULL OR claimed_until < now())
                RETURNING pin_id)
             SELECT p.id, p.owner_id, p.board_id, u.celebrity AS owner_celebrity, b.celebrity AS board_celebrity,
-                   p.deleted_at IS NOT NULL AS deleted
+                   p.deleted_at IS NOT NULL AS deleted, u.follower_count AS owner_followers,
+                   b.follower_count AS board_followers
               FROM claimed c JOIN pins p ON p.id = c.pin_id
               JOIN users u ON u.id = p.owner_id JOIN boards b ON b.id = p.board_id""")
         .execute(Tuple.of(pinId, action, leaseSeconds))
@@ -81,7 +92,8 @@ public final class FeedQueries {
           }
           Row r = rows.iterator().next();
           return new PinTarget(r.getLong("id"), r.getLong("owner_id"), r.getLong("board_id"),
-              r.getBoolean("owner_celebrity"), r.getBoolean("board_celebrity"), r.getBoolean("deleted"));
+              r.getBoolean("owner_celebrity"), r.getBoolean("board_celebrity"), r.getBoolean("deleted"),
+              r.getInteger("owner_followers"), r.getInteger("board_followers"));
         });
   }
 
@@ -95,20 +107,26 @@ public final class FeedQueries {
    * chunk is small, so Redis starts as early as it can). A user who follows both the author and
    * the board comes twice (UNION ALL streams, UNION would not); adding a pin to a feed twice is
    * harmless. Completes when every chunk's future has.
+   *
+   * <p>A small audience (most authors have few followers) is one plain query instead: a cursor
+   * needs a transaction, which costs three more round trips than the whole answer.
    */
   public Future<Void> audience(PinTarget pin, boolean everyone, int chunk, Function<List<Long>, Future<Void>> each) {
-    Tuple args = Tuple.of(pin.ownerId(), pin.boardId(), pin.ownerIsCelebrity() && !everyone,
-        pin.boardIsCelebrity() && !everyone);
+    boolean skipOwnerFollowers = pin.ownerIsCelebrity() && !everyone;
+    boolean skipBoardFollowers = pin.boardIsCelebrity() && !everyone;
+    Tuple args = Tuple.of(pin.ownerId(), pin.boardId(), skipOwnerFollowers, skipBoardFollowers);
+    long expected = 1L + (skipOwnerFollowers ? 0 : pin.ownerFollowers()) + (skipBoardFollowers ? 0 : pin.boardFollowers());
+    if (expected <= FIRST_CHUNK) {
+      return pool.preparedQuery(AUDIENCE).execute(args).compose(rows -> each.apply(longs(rows)));
+    }
     List<Future<Void>> handed = new ArrayList<>();
-    return pool.withTransaction(conn -> conn.prepare("""
-                SELECT $1::bigint
-                UNION ALL SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
-                UNION ALL SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""")
+    return pool.withTransaction(conn -> conn.prepare(AUDIENCE)
             .compose(statement -> readChunks(statement.cursor(args), Math.min(chunk, FIRST_CHUNK), chunk,
                 ids -> handed.add(each.apply(ids)))))
         .compose(v -> Future.all(handed))
         .mapEmpty();
   }
+
 
   private static Future<Void> readChunks(Cursor cursor, int size, int next, Consumer<List<Long>> each) {
     return cursor.read(size).compose(rows -> {

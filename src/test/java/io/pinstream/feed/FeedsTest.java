@@ -100,6 +100,30 @@ class FeedsTest {
   }
 
   @Test
+  @DisplayName("the audience is the same whether it is read in one query (few followers) or through a cursor (many)")
+  void audienceStrategies() {
+    String follower = api().signUpAndLogIn("aud_follower");
+    String boardFan = api().signUpAndLogIn("aud_boardfan");
+    String author = api().signUpAndLogIn("aud_author2");
+    String board = api().createBoard(author, "Audience");
+    api().put("/api/v1/users/aud_author2/follow", follower);
+    api().put("/api/v1/boards/" + board + "/follow", boardFan);
+    long authorId = Long.parseLong(userId("aud_author2"));
+    FeedQueries queries = new FeedQueries(app.app().services().pg());
+    Set<Long> expected = Set.of(authorId, Long.parseLong(userId("aud_follower")), Long.parseLong(userId("aud_boardfan")));
+    // The counters only choose the strategy: 1 and 1 say "one query", 5,000 says "cursor".
+    for (int followers : List.of(1, 5_000)) {
+      var pin = new FeedQueries.PinTarget(1, authorId, Long.parseLong(board), false, false, false, followers, 1);
+      List<Long> audience = java.util.Collections.synchronizedList(new ArrayList<>());
+      queries.audience(pin, false, 1000, ids -> {
+        audience.addAll(ids);
+        return io.vertx.core.Future.succeededFuture();
+      }).await();
+      assertThat(audience).containsExactlyInAnyOrderElementsOf(expected);
+    }
+  }
+
+  @Test
   @DisplayName("home feeds are capped in Redis, and paging carries on from PostgreSQL past the cap")
   void capAndTrim() {
     Followed f = followedAuthor("cap", "Many");
