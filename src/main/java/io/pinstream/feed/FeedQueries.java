@@ -61,10 +61,10 @@ public final class FeedQueries {
         Tuple.of(userId, before == null ? Long.MAX_VALUE : before, limit));
   }
 
-  /** Where a pin lives, and whether its author and board are too big to fan out to. */
   /**
-   * Where a pin lives. {@code ownerFollowers} and {@code boardFollowers} are the counters as the
-   * claim read them: they only choose how the audience is read, never who is in it.
+   * Where a pin lives, and whether its author and board are too big to fan out to.
+   * {@code ownerFollowers} and {@code boardFollowers} are the counters as the claim read them: they
+   * only choose how the audience is read, never who is in it.
    */
   public record PinTarget(long pinId, long ownerId, long boardId, boolean ownerIsCelebrity, boolean boardIsCelebrity,
                           boolean deleted, int ownerFollowers, int boardFollowers) {
@@ -126,7 +126,6 @@ public final class FeedQueries {
         .compose(v -> Future.all(handed))
         .mapEmpty();
   }
-
 
   private static Future<Void> readChunks(Cursor cursor, int size, int next, Consumer<List<Long>> each) {
     return cursor.read(size).compose(rows -> {
