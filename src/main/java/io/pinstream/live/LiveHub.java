@@ -20,6 +20,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,8 +67,14 @@ final class LiveHub {
     if (sweeper < 0) {
       // Started by the first connection, on the event loop that owns this hub.
       vertx.eventBus().<String>localConsumer(LiveRelay.ADDRESS, m -> onEvent(m.body()));
-      sweeper = vertx.setPeriodic(1000, id -> sweep());
+      // A tenth of the shortest heartbeat interval (at most a second): each sweep pings a slice of the connections.
+      long sweepMs = Math.min(1000, Math.min(config.pingSeconds(), config.sseHeartbeatSeconds()) * 100L);
+      sweeper = vertx.setPeriodic(sweepMs, id -> sweep());
     }
+    // Each connection's heartbeat gets its own phase: connections opened together (a reconnect wave
+    // after a deploy, a benchmark) must not all be pinged, and all answer, in one sweep, stalling
+    // the broadcasts behind it.
+    connection.lastPing -= ThreadLocalRandom.current().nextLong(heartbeatMs(connection));
     connections.add(connection);
     relay.connections().incrementAndGet();
   }
@@ -401,6 +408,10 @@ final class LiveHub {
 
   // ---- heartbeats ----
 
+  private long heartbeatMs(LiveConnection c) {
+    return (c.answersPings() ? config.pingSeconds() : config.sseHeartbeatSeconds()) * 1000L;
+  }
+
   private void sweep() {
     long now = System.currentTimeMillis();
     long idleMs = config.idleTimeoutSeconds() * 1000L;
@@ -415,8 +426,7 @@ final class LiveHub {
           sub.replayedInFlight = null;
         }
       }
-      long every = (c.answersPings() ? config.pingSeconds() : config.sseHeartbeatSeconds()) * 1000L;
-      if (now - c.lastPing >= every) {
+      if (now - c.lastPing >= heartbeatMs(c)) {
         c.lastPing = now;
         c.heartbeat();
       }

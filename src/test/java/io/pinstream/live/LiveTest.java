@@ -28,9 +28,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -380,6 +384,42 @@ class LiveTest {
   }
 
   @Test
+  @DisplayName("connections opened together are pinged at different moments of the interval, not all at once")
+  void heartbeatsSpread() throws Exception {
+    int n = 30;
+    ExecutorService threads = Executors.newFixedThreadPool(n);
+    List<RawWebSocket> sockets = Collections.synchronizedList(new ArrayList<>());
+    try {
+      List<Future<Long>> pinged = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        pinged.add(threads.submit(() -> {
+          RawWebSocket ws = RawWebSocket.open(app.port(), null);
+          sockets.add(ws);
+          ws.readUntilPing();
+          return System.currentTimeMillis();
+        }));
+      }
+      List<Long> at = new ArrayList<>();
+      for (Future<Long> ping : pinged) {
+        at.add(ping.get(10, TimeUnit.SECONDS));
+      }
+      Collections.sort(at);
+      int moments = 1;
+      for (int i = 1; i < n; i++) {
+        moments += at.get(i) - at.get(i - 1) > 40 ? 1 : 0;
+      }
+      // ping_seconds is 1. Pinged in one sweep, the connections would meet one or two moments (one
+      // per event loop); with a phase each, they meet most of a second's ten sweeps.
+      assertThat(moments).as("distinct moments of the first pings %s", at).isGreaterThanOrEqualTo(5);
+    } finally {
+      threads.shutdownNow();
+      for (RawWebSocket ws : List.copyOf(sockets)) {
+        ws.close();
+      }
+    }
+  }
+
+  @Test
   @DisplayName("SSE: event: pin with id: <pin id>, Last-Event-ID replays what was missed, deletions arrive as pin_deleted")
   void sse() throws Exception {
     String author = api().signUpAndLogIn("sse_author");
@@ -518,6 +558,16 @@ class LiveTest {
 
     /** Reads frames until the server's close frame; returns its status code. */
     int readUntilClose() throws Exception {
+      return readUntil(0x8);
+    }
+
+    /** Reads frames until the server's first ping. */
+    void readUntilPing() throws Exception {
+      readUntil(0x9);
+    }
+
+    /** Reads frames until one with this opcode; returns a close frame's status code, else 0. */
+    private int readUntil(int opcode) throws Exception {
       socket.setSoTimeout(15_000);
       while (true) {
         int b0 = in.readUnsignedByte();
@@ -530,8 +580,8 @@ class LiveTest {
         }
         byte[] payload = new byte[(int) length];
         in.readFully(payload);
-        if ((b0 & 0x0f) == 0x8) {
-          return ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+        if ((b0 & 0x0f) == opcode) {
+          return opcode == 0x8 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 0;
         }
       }
     }
