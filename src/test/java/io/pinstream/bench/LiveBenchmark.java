@@ -70,7 +70,7 @@ import java.util.function.Consumer;
  * heap after a full GC.
  * <pre>
  * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
- * mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
+ * MAVEN_OPTS="-Xms2g -Xmx2g" mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
  *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=240 -DserverLoops=1 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
  */
@@ -87,6 +87,12 @@ public final class LiveBenchmark {
   /** docker/Dockerfile's GC options (see docs/ARCHITECTURE.md), with a fixed heap ceiling. */
   private static final String SERVER_JVM = "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
       + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0";
+  /**
+   * The load client runs in Maven's JVM; started with the JVM's default heap (a 64th of the
+   * machine's memory), its G1 collected every few seconds and marked every few more while 10,000
+   * sockets were read, and those pauses were counted as the servers' latency.
+   */
+  private static final long CLIENT_HEAP_MB = 2000;
   private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
   private static final Path JAR = Path.of("target/pinstream.jar");
   private static final Path NODE = Path.of("src/test/node");
@@ -98,6 +104,12 @@ public final class LiveBenchmark {
       throw new IllegalStateException("build first: mvn -q -o package -DskipTests && (cd src/test/node && npm ci)");
     }
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("ROOT")).setLevel(ch.qos.logback.classic.Level.WARN);
+    long heapMb = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted() >> 20;
+    if (heapMb < CLIENT_HEAP_MB) {
+      System.out.printf("WARNING: the load client's heap starts at %d MB. Its %d sockets then keep its G1 busy (a young"
+          + " pause every few seconds, a marking cycle every few more) and the pauses show as server latency."
+          + " Run with MAVEN_OPTS=\"-Xms2g -Xmx2g\".%n%n", heapMb, CLIENTS);
+    }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     String db = "pinstream_bench_live_" + System.currentTimeMillis();
     List<Result> results = new ArrayList<>();
