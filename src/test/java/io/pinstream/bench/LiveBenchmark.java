@@ -84,9 +84,9 @@ public final class LiveBenchmark {
    * (code compiled for the handshake, buffer pools) is not counted as memory per connection.
    */
   private static final int PRIMING = Math.min(2000, CLIENTS); // the client allows 2 x CLIENTS connections
-  /** docker/Dockerfile's GC options (see docs/ARCHITECTURE.md), with a fixed heap ceiling. */
+  /** docker/Dockerfile's GC and heap options (why: BENCHMARKS.md, "Live push"), with a fixed heap ceiling. */
   private static final String SERVER_JVM = "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
-      + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0";
+      + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
   /**
    * The load client runs in Maven's JVM; started with the JVM's default heap (a 64th of the
    * machine's memory), its G1 collected every few seconds and marked every few more while 10,000
