@@ -1,11 +1,11 @@
 package io.pinstream.accounts;
 
 import io.pinstream.config.Config;
-import io.pinstream.http.ClientIp;
-import io.pinstream.http.JsonInput;
-import io.pinstream.http.Problems;
-import io.pinstream.http.RateLimiter;
-import io.pinstream.http.Responses;
+import io.pinstream.web.ClientIp;
+import io.pinstream.web.JsonInput;
+import io.pinstream.common.Problems;
+import io.pinstream.web.RateLimiter;
+import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -26,15 +26,9 @@ public final class AccountsApi {
   private final Auth auth;
   private final Config.RateLimits limits;
   private final boolean trustForwardedFor;
-  private final java.util.function.Function<String, Future<Void>> sessionRevoked;
 
-  /**
-   * @param sessionRevoked told the fingerprint of a session just revoked (live connections opened
-   *                       with it are closed); best effort, the revocation itself has happened
-   */
   public AccountsApi(UserStore users, SessionStore sessions, PasswordHasher passwords, RateLimiter limiter, Auth auth,
-                     Config config, java.util.function.Function<String, Future<Void>> sessionRevoked) {
-    this.sessionRevoked = sessionRevoked;
+                     Config config) {
     this.users = users;
     this.sessions = sessions;
     this.passwords = passwords;
@@ -91,7 +85,6 @@ public final class AccountsApi {
 
   private void logOut(RoutingContext ctx) {
     String token = Auth.token(ctx);
-    Responses.replyEmpty(ctx, sessions.revoke(token)
-        .compose(v -> sessionRevoked.apply(SessionStore.fingerprint(token)).otherwiseEmpty()));
+    Responses.replyEmpty(ctx, sessions.revoke(token));
   }
 }

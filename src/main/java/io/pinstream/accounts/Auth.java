@@ -1,7 +1,7 @@
 package io.pinstream.accounts;
 
-import io.pinstream.http.BearerTokens;
-import io.pinstream.http.Problems;
+import io.pinstream.common.BearerTokens;
+import io.pinstream.common.Problems;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
@@ -27,7 +27,7 @@ public final class Auth {
   }
 
   private void resolve(RoutingContext ctx, boolean required) {
-    String token = BearerTokens.fromHeader(ctx);
+    String token = bearerToken(ctx);
     if (token == null) {
       if (required) {
         ctx.fail(Problems.unauthorized("Send Authorization: Bearer <token> (from POST /api/v1/sessions)"));
@@ -64,6 +64,11 @@ public final class Auth {
 
   static String token(RoutingContext ctx) {
     return ctx.get(TOKEN);
+  }
+
+  /** The token of {@code Authorization: Bearer <token>}, or null: the one place a request's token is read. */
+  public static String bearerToken(RoutingContext ctx) {
+    return BearerTokens.fromHeader(ctx.request().getHeader("Authorization"));
   }
 
 }

@@ -10,11 +10,11 @@ import java.time.Duration;
  * need no network round trip at all. Shared by every event loop of the process.
  *
  * <p>Revocation stays immediate: the node that revokes forgets the session at once, and every
- * node forgets it when the revocation arrives over Redis pub/sub ({@link #forget}). Should that
- * message be missed (the subscriber was reconnecting), the node forgets everything it holds
+ * node forgets it when the revocation arrives over the cluster channel ({@link #forget}). Should
+ * that message be missed (the subscription was reconnecting), the node forgets everything it holds
  * ({@link #forgetAll}), and in any case an entry lives at most {@link #TTL}.
  */
-public final class SessionCache {
+final class SessionCache {
   static final Duration TTL = Duration.ofSeconds(10);
   private final Cache<String, Entry> byFingerprint = Caffeine.newBuilder()
       .maximumSize(100_000)
@@ -43,12 +43,12 @@ public final class SessionCache {
   }
 
   /** A session was revoked (here or on another node). */
-  public void forget(String fingerprint) {
+  void forget(String fingerprint) {
     byFingerprint.invalidate(fingerprint);
   }
 
   /** Revocations may have been missed. */
-  public void forgetAll() {
+  void forgetAll() {
     byFingerprint.invalidateAll();
   }
 }

@@ -1,6 +1,7 @@
 package io.pinstream.accounts;
 
-import io.pinstream.http.BearerTokens;
+import io.pinstream.common.BearerTokens;
+import io.pinstream.infra.ClusterChannel;
 import io.pinstream.infra.RedisKeys;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -8,6 +9,8 @@ import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -21,26 +24,38 @@ import java.util.List;
  *
  * <p>Every authenticated request looks its session up, so valid sessions are cached: for seconds in
  * this process ({@link SessionCache}), for a few minutes in Redis (by the same hash). Revoking
- * replaces the Redis copy with a tombstone and drops the local one, and the other nodes drop
- * theirs when the revocation reaches them.
+ * replaces the Redis copy with a tombstone and drops the local one, and tells every node over the
+ * cluster channel ({@link #revocations()}): they drop theirs and close the live connections opened
+ * with it. A node whose subscription was down may have missed revocations: it forgets every cached
+ * session when it subscribes again.
  */
 public final class SessionStore {
   private static final String TOKEN_PREFIX = "pst_";
   private static final int CACHE_SECONDS = 300;
   /** The cached copy of a revoked session: a tombstone, so a lookup racing the revocation cannot cache it again. */
   private static final String REVOKED = "revoked";
+  private static final Logger log = LoggerFactory.getLogger(SessionStore.class);
   private final Pool pool;
   private final RedisAPI redis;
   private final RedisKeys keys;
   private final int ttlDays;
-  private final SessionCache local;
+  private final SessionCache local = new SessionCache();
+  private final ClusterChannel.Type<SessionRevoked> revocations;
 
-  public SessionStore(Pool pool, RedisAPI redis, RedisKeys keys, int ttlDays, SessionCache local) {
+  public SessionStore(Pool pool, RedisAPI redis, RedisKeys keys, int ttlDays, ClusterChannel cluster) {
     this.pool = pool;
-    this.local = local;
     this.redis = redis;
     this.keys = keys;
     this.ttlDays = ttlDays;
+    this.revocations = cluster.register("session_revoked", SessionRevoked.class, SessionRevoked::fingerprint,
+        SessionRevoked::new);
+    revocations.subscribe(revoked -> local.forget(revoked.fingerprint()));
+    cluster.onResubscribed(local::forgetAll);
+  }
+
+  /** Sessions revoked on any node (live connections opened with one are closed). */
+  public ClusterChannel.Type<SessionRevoked> revocations() {
+    return revocations;
   }
 
   /** Creates a session and returns its token, the only time the token exists outside the client. */
@@ -99,6 +114,10 @@ public final class SessionStore {
         });
   }
 
+  /**
+   * Revokes the session everywhere. Telling the other nodes is best effort (the revocation itself has
+   * happened, and their cached copies live seconds): a failure there is logged, not the caller's.
+   */
   public Future<Void> revoke(String token) {
     Buffer hash = hash(token);
     String fingerprint = fingerprint(hash);
@@ -108,7 +127,10 @@ public final class SessionStore {
           local.forget(fingerprint);
           return redis.set(List.of(keys.key("session", fingerprint), REVOKED, "EX", Integer.toString(CACHE_SECONDS)));
         })
-        .mapEmpty();
+        .compose(v -> revocations.publish(new SessionRevoked(fingerprint)).recover(e -> {
+          log.warn("telling the other nodes that a session was revoked failed: {}", e.toString());
+          return Future.succeededFuture();
+        }));
   }
 
   /** A name for a session that is not its token (hex SHA-256): what may be logged or broadcast. */

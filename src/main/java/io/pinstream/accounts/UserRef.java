@@ -1,6 +1,6 @@
 package io.pinstream.accounts;
 
-import io.pinstream.http.Ids;
+import io.pinstream.common.Ids;
 import io.vertx.core.json.JsonObject;
 
 /** Who someone is, in the short form other objects embed ({@code owner: {id, username}}); also the caller. */

@@ -1,8 +1,8 @@
 package io.pinstream.accounts;
 
-import io.pinstream.http.Paging;
-import io.pinstream.http.Problems;
-import io.pinstream.http.Responses;
+import io.pinstream.web.Paging;
+import io.pinstream.common.Problems;
+import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -14,19 +14,12 @@ import java.util.List;
 public final class UsersApi {
   private final UserStore users;
   private final Auth auth;
-  private final FollowListener followListener;
+  private final FollowEvents followEvents;
 
-  /** Told after a follow or unfollow changed something (feeds merge or drop the followee's pins). */
-  public interface FollowListener {
-    Future<Void> userFollowed(long followerId, long followeeId);
-
-    Future<Void> userUnfollowed(long followerId, long followeeId);
-  }
-
-  public UsersApi(UserStore users, Auth auth, FollowListener followListener) {
+  public UsersApi(UserStore users, Auth auth, FollowEvents followEvents) {
     this.users = users;
     this.auth = auth;
-    this.followListener = followListener;
+    this.followEvents = followEvents;
   }
 
   public void mount(Router api) {
@@ -48,7 +41,7 @@ public final class UsersApi {
         return Future.failedFuture(Problems.unprocessable("cannot_follow_self", "You cannot follow yourself"));
       }
       return users.follow(me.id(), target.id())
-          .compose(v -> followListener.userFollowed(me.id(), target.id()));
+          .compose(v -> followEvents.userFollowed(me.id(), target.id()));
     });
     Responses.replyEmpty(ctx, done);
   }
@@ -57,7 +50,7 @@ public final class UsersApi {
     UserRef me = Auth.user(ctx);
     Future<Void> done = users.byUsername(ctx.pathParam("username"))
         .compose(target -> users.unfollow(me.id(), target.id())
-            .compose(v -> followListener.userUnfollowed(me.id(), target.id())));
+            .compose(v -> followEvents.userUnfollowed(me.id(), target.id())));
     Responses.replyEmpty(ctx, done);
   }
 

@@ -1,8 +1,8 @@
 package io.pinstream.boards;
 
 import io.pinstream.accounts.UserRef;
-import io.pinstream.http.Ids;
-import io.pinstream.http.Times;
+import io.pinstream.common.Ids;
+import io.pinstream.common.Times;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 

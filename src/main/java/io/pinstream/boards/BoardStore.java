@@ -1,6 +1,6 @@
 package io.pinstream.boards;
 
-import io.pinstream.http.Problems;
+import io.pinstream.common.Problems;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;

@@ -3,34 +3,27 @@ package io.pinstream.boards;
 import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.accounts.UserStore;
-import io.pinstream.http.Ids;
-import io.pinstream.http.JsonInput;
-import io.pinstream.http.Paging;
-import io.pinstream.http.Problems;
-import io.pinstream.http.Responses;
+import io.pinstream.common.Ids;
+import io.pinstream.web.JsonInput;
+import io.pinstream.web.Paging;
+import io.pinstream.common.Problems;
+import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-/** Boards and board follows. The board's pins ({@code GET /boards/{id}/pins}) are served by the pins feature. */
+/** Boards and board follows. The board's pins ({@code GET /boards/{id}/pins}) are a feed ({@code feed.FeedsApi}). */
 public final class BoardsApi {
   private final BoardStore boards;
   private final UserStore users;
   private final Auth auth;
-  private final FollowListener followListener;
+  private final BoardFollowEvents followEvents;
 
-  /** Told after a board follow or unfollow changed something (home feeds merge or drop the board's pins). */
-  public interface FollowListener {
-    Future<Void> boardFollowed(long userId, long boardId);
-
-    Future<Void> boardUnfollowed(long userId, long boardId);
-  }
-
-  public BoardsApi(BoardStore boards, UserStore users, Auth auth, FollowListener followListener) {
+  public BoardsApi(BoardStore boards, UserStore users, Auth auth, BoardFollowEvents followEvents) {
     this.boards = boards;
     this.users = users;
     this.auth = auth;
-    this.followListener = followListener;
+    this.followEvents = followEvents;
   }
 
   public void mount(Router api) {
@@ -58,23 +51,23 @@ public final class BoardsApi {
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, boards.get(Ids.pathId(ctx, "id", "board")).map(Board::toJson));
+    Responses.reply(ctx, 200, boards.get(Ids.pathId(ctx.pathParam("id"), "board")).map(Board::toJson));
   }
 
   private void follow(RoutingContext ctx) {
     UserRef me = Auth.user(ctx);
-    long id = Ids.pathId(ctx, "id", "board");
+    long id = Ids.pathId(ctx.pathParam("id"), "board");
     Future<Void> done = boards.get(id).compose(board -> board.owner().id() == me.id()
         ? Future.failedFuture(Problems.unprocessable("cannot_follow_own_board", "You cannot follow your own board"))
-        : boards.follow(me.id(), id).compose(v -> followListener.boardFollowed(me.id(), id)));
+        : boards.follow(me.id(), id).compose(v -> followEvents.boardFollowed(me.id(), id)));
     Responses.replyEmpty(ctx, done);
   }
 
   private void unfollow(RoutingContext ctx) {
     UserRef me = Auth.user(ctx);
-    long id = Ids.pathId(ctx, "id", "board");
+    long id = Ids.pathId(ctx.pathParam("id"), "board");
     Responses.replyEmpty(ctx, boards.get(id).compose(board -> boards.unfollow(me.id(), id))
-        .compose(v -> followListener.boardUnfollowed(me.id(), id)));
+        .compose(v -> followEvents.boardUnfollowed(me.id(), id)));
   }
 
   private void byOwner(RoutingContext ctx) {

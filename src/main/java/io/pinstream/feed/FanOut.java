@@ -5,7 +5,8 @@ import io.micrometer.core.instrument.Timer;
 import io.pinstream.config.Config;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
+import io.pinstream.infra.Background;
+import io.pinstream.infra.LocalEvents;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -21,13 +22,12 @@ import java.util.concurrent.TimeUnit;
  * whatever a crash (or Redis being down) left behind. Delivery is idempotent (sorted-set adds and
  * removes), so a row delivered twice does no harm; a row is deleted only after delivery succeeded.
  *
- * <p>After delivering, a pin's arrival is published on the event bus ({@link #PIN_ADDED},
- * {@link #PIN_REMOVED}) for the live push: it is in every feed by then, so a client that reacts by
- * reading its feed finds it.
+ * <p>After delivering, a {@link PinDelivered} is published on the local events for the live push:
+ * the pin is in every feed by then, so a client that reacts by reading its feed finds it.
  */
-public final class FanOut {
-  public static final String PIN_ADDED = "pinstream.feed.pin-added";
-  public static final String PIN_REMOVED = "pinstream.feed.pin-removed";
+public final class FanOut implements Background {
+  static final String ADD = "add";
+  static final String REMOVE = "remove";
   private static final Logger log = LoggerFactory.getLogger(FanOut.class);
   /**
    * Feeds per script call: a call stays short (Redis runs one script at a time, so a 100,000-feed
@@ -36,6 +36,7 @@ public final class FanOut {
   private static final int BATCH = 1000;
 
   private final Vertx vertx;
+  private final LocalEvents events;
   private final Pool pool;
   private final FeedStore store;
   private final FeedQueries queries;
@@ -45,9 +46,10 @@ public final class FanOut {
   private final Timer duration;
   private long sweeper = -1;
 
-  public FanOut(Vertx vertx, Pool pool, FeedStore store, FeedQueries queries, Trending trending, PinHydrator pins,
-                Config.Feed config, MeterRegistry metrics) {
+  public FanOut(Vertx vertx, LocalEvents events, Pool pool, FeedStore store, FeedQueries queries, Trending trending,
+                PinHydrator pins, Config.Feed config, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.events = events;
     this.pool = pool;
     this.store = store;
     this.queries = queries;
@@ -65,7 +67,7 @@ public final class FanOut {
    */
   public Future<Void> deliver(long pinId, String action) {
     long start = System.nanoTime();
-    boolean adding = "add".equals(action);
+    boolean adding = ADD.equals(action);
     Future<FeedQueries.PinTarget> claimed = queries.claim(pinId, action, config.outboxLeaseSeconds());
     Future<Void> delivered = claimed.compose(pin -> pin == null ? Future.succeededFuture() : adding ? add(pin) : remove(pin));
     delivered
@@ -73,7 +75,8 @@ public final class FanOut {
             .preparedQuery("DELETE FROM feed_outbox WHERE pin_id = $1 AND action = $2").execute(Tuple.of(pinId, action))
             .onSuccess(deleted -> {
               duration.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-              vertx.eventBus().publish(adding ? PIN_ADDED : PIN_REMOVED, new JsonObject().put("pin_id", Long.toString(pinId)));
+              FeedQueries.PinTarget pin = claimed.result();
+              events.publish(new PinDelivered(pinId, pin.ownerId(), pin.ownerUsername(), pin.boardId(), !adding));
             }))
         .onFailure(e -> log.warn("fan-out of pin {} ({}) failed, will retry: {}", pinId, action, e.toString()));
     return delivered;
@@ -110,15 +113,18 @@ public final class FanOut {
     return feeds;
   }
 
-  public void startSweeping() {
+  /** Starts the periodic sweep for fan-outs a crash (or an outage) left behind, and runs one now. */
+  @Override
+  public Future<Void> start() {
     sweep();
     sweeper = vertx.setPeriodic(Math.max(1000, config.outboxLeaseSeconds() * 500L), id -> sweep());
+    return Future.succeededFuture();
   }
 
-  public void stopSweeping() {
-    if (sweeper >= 0) {
-      vertx.cancelTimer(sweeper);
-    }
+  @Override
+  public Future<Void> stop() {
+    vertx.cancelTimer(sweeper);
+    return Future.succeededFuture();
   }
 
   private void sweep() {

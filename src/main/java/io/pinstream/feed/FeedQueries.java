@@ -14,33 +14,7 @@ import java.util.function.Function;
 
 /** PostgreSQL, the truth behind every feed: what each feed holds, and who a pin fans out to. */
 public final class FeedQueries {
-  /**
-   * A home feed: the user's own pins, the pins of people they follow and of boards they follow.
-   * Three index-friendly branches (each newest first, limited) instead of one OR that the planner
-   * cannot serve from an index.
-   */
-  private static final String HOME = """
-      SELECT id FROM (
-        (SELECT id FROM pins WHERE owner_id = $1 AND deleted_at IS NULL AND id < $2 ORDER BY id DESC LIMIT $3)
-        UNION
-        (SELECT p.id FROM follows f CROSS JOIN LATERAL (
-           SELECT id FROM pins WHERE owner_id = f.followee_id AND deleted_at IS NULL AND id < $2
-            ORDER BY id DESC LIMIT $3) p
-          WHERE f.follower_id = $1)
-        UNION
-        (SELECT p.id FROM board_follows bf CROSS JOIN LATERAL (
-           SELECT id FROM pins WHERE board_id = bf.board_id AND deleted_at IS NULL AND id < $2
-            ORDER BY id DESC LIMIT $3) p
-          WHERE bf.user_id = $1)
-      ) home ORDER BY id DESC LIMIT $3""";
-
   private static final int FIRST_CHUNK = 100;
-  /** Whose home feeds a pin goes to ($3, $4: skip a celebrity author's, a celebrity board's followers). */
-  private static final String AUDIENCE = """
-      SELECT $1::bigint
-      UNION ALL SELECT follower_id FROM follows WHERE followee_id = $1 AND NOT $3
-      UNION ALL SELECT user_id FROM board_follows WHERE board_id = $2 AND NOT $4""";
-
   private final Pool pool;
 
   public FeedQueries(Pool pool) {
@@ -48,7 +22,7 @@ public final class FeedQueries {
   }
 
   public Future<List<Long>> home(long userId, Long before, int limit) {
-    return ids(HOME, Tuple.of(userId, before == null ? Long.MAX_VALUE : before, limit));
+    return ids(HomeRule.HOME, Tuple.of(userId, before == null ? Long.MAX_VALUE : before, limit));
   }
 
   public Future<List<Long>> board(long boardId, Long before, int limit) {
@@ -66,8 +40,8 @@ public final class FeedQueries {
    * {@code ownerFollowers} and {@code boardFollowers} are the counters as the claim read them: they
    * only choose how the audience is read, never who is in it.
    */
-  public record PinTarget(long pinId, long ownerId, long boardId, boolean ownerIsCelebrity, boolean boardIsCelebrity,
-                          boolean deleted, int ownerFollowers, int boardFollowers) {
+  public record PinTarget(long pinId, long ownerId, String ownerUsername, long boardId, boolean ownerIsCelebrity,
+                          boolean boardIsCelebrity, boolean deleted, int ownerFollowers, int boardFollowers) {
   }
 
   /**
@@ -80,7 +54,7 @@ public final class FeedQueries {
               UPDATE feed_outbox SET claimed_until = now() + make_interval(secs => $3)
                WHERE pin_id = $1 AND action = $2 AND (claimed_until IS NULL OR claimed_until < now())
                RETURNING pin_id)
-            SELECT p.id, p.owner_id, p.board_id, u.celebrity AS owner_celebrity, b.celebrity AS board_celebrity,
+            SELECT p.id, p.owner_id, u.username, p.board_id, u.celebrity AS owner_celebrity, b.celebrity AS board_celebrity,
                    p.deleted_at IS NOT NULL AS deleted, u.follower_count AS owner_followers,
                    b.follower_count AS board_followers
               FROM claimed c JOIN pins p ON p.id = c.pin_id
@@ -91,7 +65,7 @@ public final class FeedQueries {
             return null;
           }
           Row r = rows.iterator().next();
-          return new PinTarget(r.getLong("id"), r.getLong("owner_id"), r.getLong("board_id"),
+          return new PinTarget(r.getLong("id"), r.getLong("owner_id"), r.getString("username"), r.getLong("board_id"),
               r.getBoolean("owner_celebrity"), r.getBoolean("board_celebrity"), r.getBoolean("deleted"),
               r.getInteger("owner_followers"), r.getInteger("board_followers"));
         });
@@ -117,10 +91,10 @@ public final class FeedQueries {
     Tuple args = Tuple.of(pin.ownerId(), pin.boardId(), skipOwnerFollowers, skipBoardFollowers);
     long expected = 1L + (skipOwnerFollowers ? 0 : pin.ownerFollowers()) + (skipBoardFollowers ? 0 : pin.boardFollowers());
     if (expected <= FIRST_CHUNK) {
-      return pool.preparedQuery(AUDIENCE).execute(args).compose(rows -> each.apply(longs(rows)));
+      return pool.preparedQuery(HomeRule.AUDIENCE).execute(args).compose(rows -> each.apply(longs(rows)));
     }
     List<Future<Void>> handed = new ArrayList<>();
-    return pool.withTransaction(conn -> conn.prepare(AUDIENCE)
+    return pool.withTransaction(conn -> conn.prepare(HomeRule.AUDIENCE)
             .compose(statement -> readChunks(statement.cursor(args), Math.min(chunk, FIRST_CHUNK), chunk,
                 ids -> handed.add(each.apply(ids)))))
         .compose(v -> Future.all(handed))
@@ -131,6 +105,17 @@ public final class FeedQueries {
     return cursor.read(size).compose(rows -> {
       each.accept(longs(rows));
       return cursor.hasMore() ? readChunks(cursor, next, next, each) : cursor.close();
+    });
+  }
+
+  /** Whose pins a user's home feed shows (for a live home subscription). */
+  public Future<HomeRule.Sources> homeSources(long userId) {
+    return pool.preparedQuery(HomeRule.SOURCES).execute(Tuple.of(userId)).map(rows -> {
+      List<Long> users = new ArrayList<>();
+      List<Long> boards = new ArrayList<>();
+      rows.forEach(r -> (r.getBoolean(0) ? users : boards).add(r.getLong(1)));
+      return HomeRule.Sources.of(userId, users.stream().mapToLong(Long::longValue).toArray(),
+          boards.stream().mapToLong(Long::longValue).toArray());
     });
   }
 

@@ -1,11 +1,12 @@
 package io.pinstream.feed;
 
-import io.pinstream.accounts.UsersApi;
-import io.pinstream.boards.BoardsApi;
-import io.pinstream.pins.PinsApi;
+import io.pinstream.accounts.FollowEvents;
+import io.pinstream.boards.BoardFollowEvents;
+import io.pinstream.common.Bookmarks;
 import io.pinstream.config.Config;
+import io.pinstream.pins.Pin;
+import io.pinstream.pins.PinEvents;
 import io.vertx.core.Future;
-import io.pinstream.http.Paging;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ import java.util.List;
  * Every list answers from Redis when it can and from PostgreSQL when it must, with the same
  * cursor (a pin id), so the two are indistinguishable to the client.
  */
-public final class FeedService implements UsersApi.FollowListener, BoardsApi.FollowListener, PinsApi.PinListener {
+public final class FeedService implements FollowEvents, BoardFollowEvents, PinEvents {
   private final FeedStore store;
   private final FeedQueries queries;
   private final FeedReader reader;
@@ -109,7 +110,7 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
     return trending.page(cursor, pageSize).compose(page -> {
       boolean more = page.ids().size() > pageSize;
       List<Long> ids = more ? page.ids().subList(0, pageSize) : page.ids();
-      String next = more ? Paging.bookmark(page.snapshot() + ":" + (page.offset() + pageSize)) : null;
+      String next = more ? Bookmarks.encode(page.snapshot() + ":" + (page.offset() + pageSize)) : null;
       return pins.hydrateEncoded(ids).map(items -> new Page(items, next));
     });
   }
@@ -118,7 +119,7 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
     return ids.compose(list -> {
       boolean more = list.size() > pageSize;
       List<Long> pageIds = more ? list.subList(0, pageSize) : list;
-      String next = more ? Paging.bookmark(Long.toString(pageIds.get(pageIds.size() - 1))) : null;
+      String next = more ? Bookmarks.encode(Long.toString(pageIds.get(pageIds.size() - 1))) : null;
       return pins.hydrateEncoded(pageIds).map(items -> new Page(items, next));
     });
   }
@@ -133,6 +134,11 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
         ? Future.succeededFuture(read.celebrities())
         : queries.followedCelebrities(userId)
             .compose(found -> store.cacheCelebrities(userId, read.version(), found, 300).map(found));
+  }
+
+  /** Whose pins a user's home feed shows: what a live home subscription routes by. */
+  public Future<HomeRule.Sources> homeSources(long userId) {
+    return queries.homeSources(userId);
   }
 
   FeedReader.Source homeSource(long userId) {
@@ -187,14 +193,16 @@ public final class FeedService implements UsersApi.FollowListener, BoardsApi.Fol
 
   // ---- pins change feeds ----
 
+  /** The new pin's bytes go into the pin caches first: its fan-out, first readers and live event use them. */
   @Override
-  public Future<Void> pinCreated(long pinId) {
-    return fanOut.deliver(pinId, "add");
+  public Future<Void> pinCreated(Pin pin, byte[] json) {
+    pins.prime(pin.id(), json, pin.media().ready());
+    return fanOut.deliver(pin.id(), FanOut.ADD);
   }
 
   @Override
   public Future<Void> pinDeleted(long pinId) {
-    return fanOut.deliver(pinId, "remove");
+    return fanOut.deliver(pinId, FanOut.REMOVE);
   }
 
   @Override

@@ -1,15 +1,14 @@
 package io.pinstream.feed;
 
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.infra.RedisScripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -137,11 +136,26 @@ public final class FeedStore {
 
   private final Redis redis;
   private final RedisKeys keys;
-  private final Scripts scripts = new Scripts();
+  private final RedisScripts scripts;
+  private final RedisScripts.Script add;
+  private final RedisScripts.Script addToMany;
+  private final RedisScripts.Script remove;
+  private final RedisScripts.Script read;
+  private final RedisScripts.Script readHome;
+  private final RedisScripts.Script beginBuild;
+  private final RedisScripts.Script finishBuild;
 
-  public FeedStore(Redis redis, RedisKeys keys) {
+  public FeedStore(Redis redis, RedisKeys keys, RedisScripts scripts) {
     this.redis = redis;
     this.keys = keys;
+    this.scripts = scripts;
+    this.add = scripts.define(ADD);
+    this.addToMany = scripts.define(ADD_TO_MANY);
+    this.remove = scripts.define(REMOVE);
+    this.read = scripts.define(READ);
+    this.readHome = scripts.define(READ_HOME);
+    this.beginBuild = scripts.define(BEGIN_BUILD);
+    this.finishBuild = scripts.define(FINISH_BUILD);
   }
 
   public String home(long userId) {
@@ -165,7 +179,7 @@ public final class FeedStore {
    * is trimmed back to cap, so feeds hold at most cap + cap/16 pins.
    */
   public Future<Void> add(List<String> feeds, long pinId, int cap) {
-    return batch(List.of(scripts.callMany(ADD_TO_MANY, feeds, Integer.toString(cap), Integer.toString(cap / 16),
+    return batch(List.of(addToMany.call(feeds, Integer.toString(cap), Integer.toString(cap / 16),
         Long.toString(pinId)))).mapEmpty();
   }
 
@@ -186,7 +200,7 @@ public final class FeedStore {
       args.add(Long.toString(id));
       args.add(Long.toString(id));
     }
-    return batch(List.of(scripts.call(ADD, feed, args.toArray(String[]::new)))).mapEmpty();
+    return batch(List.of(add.call(feed, args.toArray(String[]::new)))).mapEmpty();
   }
 
   public Future<Void> remove(List<String> feeds, List<Long> pinIds) {
@@ -194,7 +208,7 @@ public final class FeedStore {
       return Future.succeededFuture();
     }
     String[] members = pinIds.stream().map(String::valueOf).toArray(String[]::new);
-    return batch(List.of(scripts.callMany(REMOVE, feeds, members))).mapEmpty();
+    return batch(List.of(remove.call(feeds, members))).mapEmpty();
   }
 
   /** Reads up to {@code limit} ids below {@code before} (null: from the newest) from each feed, in one round trip. */
@@ -202,7 +216,7 @@ public final class FeedStore {
     String max = before == null ? "+inf" : "(" + before;
     List<Request> requests = new ArrayList<>(feeds.size());
     for (String feed : feeds) {
-      requests.add(scripts.call(READ, feed, max, Integer.toString(limit)));
+      requests.add(read.call(feed, max, Integer.toString(limit)));
     }
     return batch(requests).map(replies -> {
       List<Window> windows = new ArrayList<>(replies.size());
@@ -224,7 +238,7 @@ public final class FeedStore {
   }
 
   public Future<Void> beginBuild(String feed) {
-    return batch(List.of(scripts.call(BEGIN_BUILD, feed))).mapEmpty();
+    return batch(List.of(beginBuild.call(feed))).mapEmpty();
   }
 
   /** @param ids the newest pins of the feed from PostgreSQL, newest first, at most {@code cap} */
@@ -235,7 +249,7 @@ public final class FeedStore {
     args.add(Integer.toString(cap));
     args.add(Long.toString(floor));
     ids.forEach(id -> args.add(Long.toString(id)));
-    return batch(List.of(scripts.call(FINISH_BUILD, feed, args.toArray(String[]::new)))).mapEmpty();
+    return batch(List.of(finishBuild.call(feed, args.toArray(String[]::new)))).mapEmpty();
   }
 
   private String celebritiesKey(long userId) {
@@ -256,7 +270,7 @@ public final class FeedStore {
 
   public Future<HomeRead> readHome(long userId, Long before, int limit) {
     String max = before == null ? "+inf" : "(" + before;
-    Request read = scripts.callMany(READ_HOME, List.of(celebritiesVersionKey(), celebritiesKey(userId), home(userId)),
+    Request read = readHome.call(List.of(celebritiesVersionKey(), celebritiesKey(userId), home(userId)),
         max, Integer.toString(limit));
     return batch(List.of(read)).map(replies -> {
       Response reply = replies.get(0);
@@ -310,55 +324,7 @@ public final class FeedStore {
     return redis.send(Request.cmd(Command.DEL).arg(keys.key("lock", name))).mapEmpty();
   }
 
-  /**
-   * Sends the requests as one pipeline. Scripts go by SHA; when Redis does not know them (it was
-   * restarted or flushed of scripts), they are loaded and the pipeline is sent again.
-   */
-  Future<List<Response>> batch(List<Request> requests) {
-    if (requests.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
-    return redis.batch(requests).recover(e -> {
-      if (String.valueOf(e.getMessage()).contains("NOSCRIPT")) {
-        return scripts.loadAll(redis).compose(v -> redis.batch(requests));
-      }
-      return Future.failedFuture(e);
-    });
-  }
-
-  /** Lua scripts by SHA-1, as EVALSHA wants them. */
-  static final class Scripts {
-    private final java.util.Map<String, String> shaBySource = new java.util.concurrent.ConcurrentHashMap<>();
-
-    Request call(String source, String key, String... args) {
-      return callMany(source, List.of(key), args);
-    }
-
-    Request callMany(String source, List<String> keys, String... args) {
-      Request request = Request.cmd(Command.EVALSHA).arg(sha(source)).arg(keys.size());
-      keys.forEach(request::arg);
-      for (String arg : args) {
-        request.arg(arg);
-      }
-      return request;
-    }
-
-    String sha(String source) {
-      return shaBySource.computeIfAbsent(source, s -> {
-        try {
-          return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-    }
-
-    Future<Void> loadAll(Redis redis) {
-      List<Request> loads = new ArrayList<>();
-      for (String source : List.of(ADD, ADD_TO_MANY, REMOVE, READ, READ_HOME, BEGIN_BUILD, FINISH_BUILD)) {
-        loads.add(Request.cmd(Command.SCRIPT).arg("LOAD").arg(source));
-      }
-      return redis.batch(loads).mapEmpty();
-    }
+  private Future<List<Response>> batch(List<Request> requests) {
+    return scripts.batch(requests);
   }
 }

@@ -3,8 +3,8 @@ package io.pinstream.feed;
 import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
-import io.pinstream.http.Ids;
-import io.pinstream.http.Paging;
+import io.pinstream.common.Ids;
+import io.pinstream.web.Paging;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -37,7 +37,7 @@ public final class FeedsApi {
 
   private void board(RoutingContext ctx) {
     Paging paging = Paging.of(ctx);
-    long boardId = Ids.pathId(ctx, "id", "board");
+    long boardId = Ids.pathId(ctx.pathParam("id"), "board");
     reply(ctx, boards.get(boardId).compose(board -> feeds.board(boardId, paging.afterId(), paging.pageSize())));
   }
 

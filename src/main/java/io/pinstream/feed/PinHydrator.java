@@ -135,6 +135,18 @@ public final class PinHydrator {
         });
   }
 
+  /**
+   * A pin just created, encoded by its creator: cached as it is, so its fan-out, its first readers and
+   * its live event all use these bytes. A pin whose media is still processing is not cached (it
+   * would stay without its images), as in {@link #load}.
+   */
+  public void prime(long pinId, byte[] json, boolean mediaReady) {
+    if (mediaReady) {
+      near.put(pinId, json);
+      redis.send(Request.cmd(Command.SET).arg(key(pinId)).arg(json).arg("EX").arg(ttlSeconds));
+    }
+  }
+
   /** Drops cached copies after a pin changed (deleted, saved, clicked). */
   public Future<Void> evict(List<Long> ids) {
     if (ids.isEmpty()) {

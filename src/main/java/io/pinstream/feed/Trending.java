@@ -1,5 +1,6 @@
 package io.pinstream.feed;
 
+import io.pinstream.common.Ids;
 import io.pinstream.config.Config;
 import io.pinstream.infra.RedisKeys;
 import io.vertx.core.Future;
@@ -31,11 +32,10 @@ import java.util.List;
  * bookmark points into it, so scores moving while someone scrolls never repeat or skip a pin.
  */
 public final class Trending {
-  /** 2025-01-01T00:00:00Z, the origin of ids, keeps the time term small. */
-  private static final long ORIGIN_EPOCH_SECONDS = 1_735_689_600L;
   private static final int SNAPSHOT_SECONDS = 900;
   private static final String SCORE_SQL =
-      "log(1 + 2 * save_count + click_count) + (extract(epoch FROM created_at) - 1735689600) / $1::float8";
+      "log(1 + 2 * save_count + click_count) + (extract(epoch FROM created_at) - " + Ids.EPOCH_MILLIS / 1000
+          + ") / $1::float8"; // time from the ids' origin keeps the time term small
 
   private final io.vertx.core.Vertx vertx;
   private final Redis redis;
@@ -110,7 +110,7 @@ public final class Trending {
       offset = -1;
     }
     if (!snapshot.matches("[0-9a-f]{16}") || offset < 0) {
-      return Future.failedFuture(io.pinstream.http.Problems.badRequest("invalid_bookmark",
+      return Future.failedFuture(io.pinstream.common.Problems.badRequest("invalid_bookmark",
           "The bookmark is not one this server gave out"));
     }
     return slice(snapshot, offset, limit);

@@ -1,18 +1,19 @@
 package io.pinstream.live;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.SessionStore;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.config.Config;
 import io.pinstream.feed.FeedService;
-import io.pinstream.http.ApiException;
-import io.pinstream.http.BearerTokens;
-import io.pinstream.http.FailureHandler;
-import io.pinstream.http.Ids;
-import io.pinstream.http.Problems;
-import io.pinstream.http.RequestIds;
+import io.pinstream.common.ServiceException;
+import io.pinstream.common.BearerTokens;
+import io.pinstream.web.FailureHandler;
+import io.pinstream.common.Ids;
+import io.pinstream.common.Problems;
+import io.pinstream.web.RequestIds;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -23,7 +24,6 @@ import io.vertx.core.http.ServerWebSocketHandshake;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,14 +47,14 @@ public final class LiveApi {
   private final LiveHub hub;
 
   public LiveApi(Vertx vertx, Config.Live config, LiveRelay relay, FeedService feeds, SessionStore sessions,
-                 BoardStore boards, UserStore users, Pool pool) {
+                 BoardStore boards, UserStore users) {
     this.config = config;
     this.sessions = sessions;
-    this.hub = new LiveHub(vertx, config, relay, new Replay(feeds), boards, users, pool);
+    this.hub = new LiveHub(vertx, config, relay, new Replay(feeds), boards, users, feeds);
   }
 
   public void mount(Router router) {
-    router.get(PATH).handler(ctx -> ctx.fail(new ApiException(426, "upgrade_required", "Upgrade Required",
+    router.get(PATH).handler(ctx -> ctx.fail(new ServiceException(426, "upgrade_required", "Upgrade Required",
         "This is a WebSocket endpoint; for Server-Sent Events use /api/v1/live/sse")));
     router.get("/api/v1/live/sse").handler(this::sse);
   }
@@ -182,7 +182,7 @@ public final class LiveApi {
 
   private static String token(RoutingContext ctx) {
     String token = ctx.request().getParam("access_token");
-    return token != null ? token : BearerTokens.fromHeader(ctx);
+    return token != null ? token : Auth.bearerToken(ctx);
   }
 
   private static String session(String token) {

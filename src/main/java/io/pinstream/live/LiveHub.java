@@ -1,15 +1,15 @@
 package io.pinstream.live;
 
+import io.pinstream.accounts.SessionRevoked;
 import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.config.Config;
-import io.pinstream.http.ApiException;
-import io.pinstream.http.Ids;
+import io.pinstream.common.ServiceException;
+import io.pinstream.common.Ids;
+import io.pinstream.feed.FeedService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +37,6 @@ final class LiveHub {
   private static final int MAX_BAD_FRAMES = 20;
   /** How long a replayed pin's live event is expected to trail its arrival in the feed, at most. */
   private static final long IN_FLIGHT_MS = 30_000;
-  private static final long ID_EPOCH_MS = 1735689600000L; // 2025-01-01, see Ids
   private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
 
   private final Vertx vertx;
@@ -46,27 +45,29 @@ final class LiveHub {
   private final Replay replay;
   private final BoardStore boards;
   private final UserStore users;
-  private final Pool pool;
+  private final FeedService feeds;
   private final Set<LiveConnection> connections = new HashSet<>();
   private final Map<String, Set<Subscription>> byTopic = new HashMap<>();
   private final Map<Long, List<Subscription>> homeByViewer = new HashMap<>();
   private long sweeper = -1;
 
   LiveHub(Vertx vertx, Config.Live config, LiveRelay relay, Replay replay, BoardStore boards, UserStore users,
-          Pool pool) {
+          FeedService feeds) {
     this.vertx = vertx;
     this.config = config;
     this.relay = relay;
     this.replay = replay;
     this.boards = boards;
     this.users = users;
-    this.pool = pool;
+    this.feeds = feeds;
   }
 
   void add(LiveConnection connection) {
     if (sweeper < 0) {
       // Started by the first connection, on the event loop that owns this hub.
-      vertx.eventBus().<String>localConsumer(LiveRelay.ADDRESS, m -> onEvent(m.body()));
+      relay.pinEvents().subscribe(this::onEvent);
+      relay.follows().subscribe(this::onFollowsChanged);
+      relay.revocations().subscribe(this::onSessionRevoked);
       // A tenth of the shortest heartbeat interval (at most a second): each sweep pings a slice of the connections.
       long sweepMs = Math.min(1000, Math.min(config.pingSeconds(), config.sseHeartbeatSeconds()) * 100L);
       sweeper = vertx.setPeriodic(sweepMs, id -> sweep());
@@ -154,7 +155,7 @@ final class LiveHub {
       }
       if (ar.failed()) {
         c.subscriptions.remove(sub);
-        boolean unknown = ar.cause() instanceof ApiException e && e.status() == 404;
+        boolean unknown = ar.cause() instanceof ServiceException e && e.status() == 404;
         error(c, unknown ? "unknown_topic" : "unavailable",
             unknown ? "No such " + topic.kind().name().toLowerCase() : "Cannot subscribe now; try again", name);
         return;
@@ -187,27 +188,17 @@ final class LiveHub {
   }
 
   private Future<Void> loadFollows(Subscription sub) {
-    long viewer = sub.connection.user.id();
-    return pool.preparedQuery("""
-            SELECT true, followee_id FROM follows WHERE follower_id = $1
-            UNION ALL SELECT false, board_id FROM board_follows WHERE user_id = $1""")
-        .execute(Tuple.of(viewer))
-        .map(rows -> {
-          List<Long> followedUsers = new ArrayList<>();
-          List<Long> followedBoards = new ArrayList<>();
-          followedUsers.add(viewer);
-          rows.forEach(r -> (r.getBoolean(0) ? followedUsers : followedBoards).add(r.getLong(1)));
-          sub.follows(followedUsers.stream().mapToLong(Long::longValue).toArray(),
-              followedBoards.stream().mapToLong(Long::longValue).toArray());
-          return null;
-        });
+    return feeds.homeSources(sub.connection.user.id()).map(sources -> {
+      sub.homeSources = sources;
+      return null;
+    });
   }
 
   /**
    * Sends the replay oldest first, then what arrived meanwhile minus what the replay already held
    * (and anything not newer than {@code since}), then the subscription is live: no gap, no duplicate.
    */
-  private void finishReplay(Subscription sub, long since, List<io.vertx.core.json.JsonObject> pins, Throwable failure) {
+  private void finishReplay(Subscription sub, long since, List<Replay.Missed> pins, Throwable failure) {
     LiveConnection c = sub.connection;
     if (c.closed || !c.subscriptions.contains(sub)) {
       return;
@@ -222,9 +213,9 @@ final class LiveHub {
           .put("reason", failure != null ? "replay_unavailable" : "too_many_missed").encode());
     } else {
       for (int i = pins.size() - 1; i >= 0 && !c.closed; i--) {
-        JsonObject pin = pins.get(i);
-        sent.add(Long.parseLong(pin.getString("id")));
-        if (!offer(c, LiveEvent.PIN, pin.getString("id"), LiveEvent.pinMessage(topic, pin))) {
+        Replay.Missed pin = pins.get(i);
+        sent.add(pin.id());
+        if (!offer(c, LiveEvent.PIN, Long.toString(pin.id()), LiveEvent.pinMessage(topic, pin.json()))) {
           closeSlow(c); // a silent drop would be a gap: the client is told to resync instead
           return;
         }
@@ -242,7 +233,7 @@ final class LiveHub {
       }
     }
     long now = System.currentTimeMillis();
-    sent.removeIf(id -> (id >> 12) + ID_EPOCH_MS < now - IN_FLIGHT_MS); // old pins' events are long past
+    sent.removeIf(id -> Ids.createdAtMillis(id) < now - IN_FLIGHT_MS); // old pins' events are long past
     if (!sent.isEmpty()) {
       sub.replayedInFlight = sent;
       sub.replayedInFlightUntil = now + IN_FLIGHT_MS;
@@ -280,28 +271,25 @@ final class LiveHub {
 
   // ---- what the relay delivers ----
 
-  private void onEvent(String raw) {
-    JsonObject json = new JsonObject(raw);
-    if (LiveRelay.SESSION_REVOKED.equals(json.getString("type"))) {
-      String session = json.getString("session");
-      List.copyOf(connections).stream().filter(c -> session.equals(c.session)).forEach(c -> {
-        c.close(SESSION_REVOKED, "session revoked");
-        remove(c);
-      });
-      return;
+  private void onSessionRevoked(SessionRevoked revoked) {
+    List.copyOf(connections).stream().filter(c -> revoked.fingerprint().equals(c.session)).forEach(c -> {
+      c.close(SESSION_REVOKED, "session revoked");
+      remove(c);
+    });
+  }
+
+  private void onFollowsChanged(FollowsChanged changed) {
+    List<Subscription> homes = homeByViewer.get(changed.userId());
+    if (homes != null) {
+      List.copyOf(homes).forEach(sub -> loadFollows(sub)
+          .onFailure(e -> log.warn("reloading follows for live home failed: {}", e.toString())));
     }
-    if (LiveRelay.FOLLOWS.equals(json.getString("type"))) {
-      List<Subscription> homes = homeByViewer.get(Long.parseLong(json.getString("user_id")));
-      if (homes != null) {
-        List.copyOf(homes).forEach(sub -> loadFollows(sub)
-            .onFailure(e -> log.warn("reloading follows for live home failed: {}", e.toString())));
-      }
-      return;
-    }
-    LiveEvent event = LiveEvent.fromJson(json);
+  }
+
+  private void onEvent(LiveEvent event) {
     long start = System.nanoTime();
-    if (!event.deleted()) { // the id's timestamp is when the pin was created (see Ids)
-      relay.lag().record(Math.max(0, System.currentTimeMillis() - ((event.pinId() >> 12) + ID_EPOCH_MS)),
+    if (!event.deleted()) {
+      relay.lag().record(Math.max(0, System.currentTimeMillis() - Ids.createdAtMillis(event.pinId())),
           TimeUnit.MILLISECONDS);
     }
     dispatch(Topic.board(event.boardId()), event);

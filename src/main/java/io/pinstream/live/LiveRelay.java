@@ -4,79 +4,55 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.pinstream.accounts.SessionCache;
-import io.pinstream.config.Config;
-import io.pinstream.feed.FanOut;
+import io.pinstream.accounts.SessionRevoked;
+import io.pinstream.accounts.SessionStore;
+import io.pinstream.feed.PinDelivered;
 import io.pinstream.feed.PinHydrator;
-import io.pinstream.infra.RedisKeys;
+import io.pinstream.infra.Background;
+import io.pinstream.infra.ClusterChannel;
+import io.pinstream.infra.LocalEvents;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
-import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Carries live events between nodes, one per process. Where fan-out finished a pin, the pin is
- * hydrated once and PUBLISHed on one Redis channel; every node, this one included, receives it on
- * its own SUBSCRIBE connection and hands it to its {@link LiveHub}s over the local event bus. One
+ * Carries live events between nodes, one per process. When fan-out has delivered a pin, its encoded
+ * JSON (from the pin caches, where its creator put it) is published on the cluster channel; every
+ * node, this one included, receives it and its {@link LiveHub}s (one per event loop) send it on. One
  * path serves one node and many, so what the tests see on one node is what a cluster does.
  *
- * <p>While the subscriber connection is down (Redis restarting) events are missed; it reconnects
- * with a backoff, and clients that reconnect with {@code since} catch up from their feeds.
+ * <p>Also the node's live metrics, and the other messages hubs act on: follows changed (reload a
+ * home subscription's follows) and sessions revoked (close the connections opened with them).
  */
-public final class LiveRelay {
-  /** Local event bus address the hubs listen on: the raw JSON text of one message from Redis. */
-  static final String ADDRESS = "pinstream.live.event";
-  static final String FOLLOWS = "follows";
-  static final String SESSION_REVOKED = "session_revoked";
+public final class LiveRelay implements Background {
   private static final Logger log = LoggerFactory.getLogger(LiveRelay.class);
 
-  private final Vertx vertx;
-  private final Config.Redis redisConfig;
-  private final Redis redis;
-  private final Pool pool;
+  private final LocalEvents events;
   private final PinHydrator pins;
-  private final SessionCache sessions;
-  private final String channel;
+  private final ClusterChannel.Type<LiveEvent> pinEvents;
+  private final ClusterChannel.Type<FollowsChanged> follows;
+  private final ClusterChannel.Type<SessionRevoked> revocations;
   private final AtomicInteger connections = new AtomicInteger();
   private final Counter delivered;
   private final Counter slowConsumers;
   private final Timer broadcast;
   private final Timer lag;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private Redis subscriberClient;
-  private volatile RedisConnection subscriber;
-  private boolean stopped;
-  /** The pending reconnect, if any: one at a time, however many ways the connection reports its loss. */
-  private long reconnectTimer = -1;
-  private long backoffMs = 100;
-  private long keepalive = -1;
-  private static final long KEEPALIVE_MS = 15_000;
 
-  public LiveRelay(Vertx vertx, Config.Redis redisConfig, Redis redis, RedisKeys keys, Pool pool, PinHydrator pins,
-                   SessionCache sessions, MeterRegistry metrics) {
-    this.vertx = vertx;
-    this.sessions = sessions;
-    this.redisConfig = redisConfig;
-    this.redis = redis;
-    this.pool = pool;
+  public LiveRelay(LocalEvents events, ClusterChannel cluster, PinHydrator pins, SessionStore sessions,
+                   MeterRegistry metrics) {
+    this.events = events;
     this.pins = pins;
-    this.channel = keys.key("live");
+    this.pinEvents = cluster.register("pin", LiveEvent.class, LiveEvent::encode, LiveEvent::decode);
+    this.follows = cluster.register("follows_changed", FollowsChanged.class, f -> Long.toString(f.userId()),
+        text -> new FollowsChanged(Long.parseLong(text)));
+    this.revocations = sessions.revocations();
     Gauge.builder("pinstream.live.connections", connections, AtomicInteger::get)
         .description("Open live connections (WebSocket and SSE)").register(metrics);
     this.delivered = Counter.builder("pinstream.live.delivered").description("Live messages written to clients")
@@ -90,149 +66,47 @@ public final class LiveRelay {
         .register(metrics);
   }
 
-  /** Subscribes (completes once Redis confirmed it) and starts publishing what fan-out delivers. */
+  /** Publishes what fan-out delivers from now on; drops this node's copy of pins deleted on any node. */
+  @Override
   public Future<Void> start() {
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(FanOut.PIN_ADDED,
-        m -> publishPin(Long.parseLong(m.body().getString("pin_id")), false)));
-    consumers.add(vertx.eventBus().<JsonObject>localConsumer(FanOut.PIN_REMOVED,
-        m -> publishPin(Long.parseLong(m.body().getString("pin_id")), true)));
-    // A subscriber connection can die without a close ever reaching us (a NAT or firewall dropping
-    // it): a PING that gets no answer says so, and the connection is replaced.
-    keepalive = vertx.setPeriodic(KEEPALIVE_MS, id -> {
-      RedisConnection conn = subscriber;
-      if (conn != null) {
-        conn.send(Request.cmd(Command.PING)).timeout(5, java.util.concurrent.TimeUnit.SECONDS)
-            .onFailure(e -> lost(conn, "did not answer a ping"));
+    consumers.add(events.consumer(PinDelivered.class, this::publish));
+    consumers.add(pinEvents.subscribe(event -> {
+      if (event.deleted()) {
+        pins.forgetLocally(event.pinId());
       }
-    });
-    return subscribe();
-  }
-
-  public Future<Void> stop() {
-    stopped = true;
-    if (keepalive >= 0) {
-      vertx.cancelTimer(keepalive);
-    }
-    if (reconnectTimer >= 0) {
-      vertx.cancelTimer(reconnectTimer);
-    }
-    consumers.forEach(MessageConsumer::unregister);
-    if (subscriberClient != null) {
-      subscriberClient.close();
-    }
+    }));
     return Future.succeededFuture();
   }
 
-  private Future<Void> subscribe() {
-    subscriberClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(redisConfig.uri()));
-    return subscriberClient.connect().compose(conn -> {
-      subscriber = conn;
-      conn.handler(this::onRedisMessage);
-      conn.exceptionHandler(e -> lost(conn, "failed: " + e));
-      conn.endHandler(v -> lost(conn, "closed"));
-      return conn.send(Request.cmd(Command.SUBSCRIBE).arg(channel)).onFailure(e -> {
-        if (subscriber == conn) {
-          subscriber = null; // the caller reconnects; this connection's close must not do it again
-        }
-      });
-    }).map(ok -> {
-      // Revocations published while no subscription existed were missed: forget every cached session.
-      sessions.forgetAll();
-      backoffMs = 100;
-      return (Void) null;
-    });
+  @Override
+  public Future<Void> stop() {
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
   }
 
-  private void lost(RedisConnection conn, String why) {
-    if (conn == subscriber) {
-      subscriber = null;
-      reconnect(why);
-    }
+  private void publish(PinDelivered delivered) {
+    Future<LiveEvent> event = delivered.removed()
+        ? Future.succeededFuture(event(delivered, null))
+        : pins.hydrateEncoded(List.of(delivered.pinId())).map(found -> found.isEmpty()
+            ? null // deleted meanwhile: its removal is announced instead
+            : event(delivered, new String(found.get(0), StandardCharsets.UTF_8)));
+    event.compose(e -> e == null ? Future.succeededFuture() : pinEvents.publish(e))
+        .onFailure(e -> log.warn("live publish of pin {} failed: {}", delivered.pinId(), e.toString()));
   }
 
-  private void reconnect(String why) {
-    if (stopped || reconnectTimer >= 0) {
-      return;
-    }
-    log.warn("live subscription to Redis {}; reconnecting in {} ms", why, backoffMs);
-    subscriber = null;
-    subscriberClient.close();
-    reconnectTimer = vertx.setTimer(backoffMs, id -> {
-      reconnectTimer = -1;
-      if (stopped) {
-        return;
-      }
-      subscribe().onFailure(e -> {
-        backoffMs = Math.min(backoffMs * 2, 5000);
-        reconnect("unreachable: " + e.getMessage());
-      });
-    });
+  private static LiveEvent event(PinDelivered delivered, String pin) {
+    return new LiveEvent(delivered.pinId(), delivered.ownerId(), delivered.ownerUsername(), delivered.boardId(), pin);
   }
 
-  private void onRedisMessage(Response message) {
-    // ["message", channel, payload] as a RESP2 array or a RESP3 push
-    if (message.size() == 3 && "message".equals(message.get(0).toString())) {
-      String payload = message.get(2).toString();
-      dropStaleCopies(payload);
-      vertx.eventBus().publish(ADDRESS, payload);
-    }
+  ClusterChannel.Type<LiveEvent> pinEvents() {
+    return pinEvents;
   }
 
-  /** What this node holds in memory and the message makes stale: a revoked session, a deleted pin. */
-  private void dropStaleCopies(String payload) {
-    // Only the envelope can hold these unescaped: inside a JSON string the quotes would be escaped.
-    if (payload.contains("\"type\":\"" + SESSION_REVOKED + "\"")) {
-      sessions.forget(new JsonObject(payload).getString("session"));
-    } else if (payload.contains("\"type\":\"" + LiveEvent.PIN_DELETED + "\"")) {
-      pins.forgetLocally(Long.parseLong(new JsonObject(payload).getString("pin_id")));
-    }
+  ClusterChannel.Type<FollowsChanged> follows() {
+    return follows;
   }
 
-  private void publishPin(long pinId, boolean deleted) {
-    Future<LiveEvent> event = deleted ? deletedEvent(pinId) : addedEvent(pinId);
-    event.compose(e -> e == null ? Future.succeededFuture() : publish(e.toJson()))
-        .onFailure(e -> log.warn("live publish of pin {} failed: {}", pinId, e.toString()));
-  }
-
-  private Future<LiveEvent> addedEvent(long pinId) {
-    return pins.hydrate(List.of(pinId)).map(found -> {
-      if (found.isEmpty()) {
-        return null; // deleted meanwhile: its removal is announced instead
-      }
-      JsonObject pin = found.get(0);
-      JsonObject owner = pin.getJsonObject("owner");
-      return new LiveEvent(LiveEvent.PIN, pinId, Long.parseLong(owner.getString("id")), owner.getString("username"),
-          Long.parseLong(pin.getString("board_id")), pin);
-    });
-  }
-
-  private Future<LiveEvent> deletedEvent(long pinId) {
-    return pool.preparedQuery("""
-            SELECT p.owner_id, u.username, p.board_id FROM pins p JOIN users u ON u.id = p.owner_id WHERE p.id = $1""")
-        .execute(Tuple.of(pinId))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return null;
-          }
-          Row r = rows.iterator().next();
-          return new LiveEvent(LiveEvent.PIN_DELETED, pinId, r.getLong(0), r.getString(1), r.getLong(2), null);
-        });
-  }
-
-  /** Every node forgets the session and closes the live connections opened with it. */
-  public Future<Void> sessionRevoked(String fingerprint) {
-    return publish(new JsonObject().put("type", SESSION_REVOKED).put("session", fingerprint));
-  }
-
-  /** Home subscriptions of this user, on every node, reload whom they follow. */
-  public Future<Void> followsChanged(long userId) {
-    return publish(new JsonObject().put("type", FOLLOWS).put("user_id", Long.toString(userId)));
-  }
-
-  private Future<Void> publish(JsonObject message) {
-    return redis.send(Request.cmd(Command.PUBLISH).arg(channel).arg(message.encode()))
-        .timeout(5, TimeUnit.SECONDS)
-        .mapEmpty();
+  ClusterChannel.Type<SessionRevoked> revocations() {
+    return revocations;
   }
 
   AtomicInteger connections() {

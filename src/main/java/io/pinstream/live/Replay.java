@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,24 +21,27 @@ final class Replay {
     this.feeds = feeds;
   }
 
+  /** A pin the client missed: its id and its API object as the feed holds it (encoded JSON). */
+  record Missed(long id, String json) {
+  }
+
   /** Pins newer than {@code since}, newest first; null when there are more than {@code max} (resync). */
-  Future<List<JsonObject>> newerThan(Subscription sub, long since, int max) {
+  Future<List<Missed>> newerThan(Subscription sub, long since, int max) {
     return collect(sub, since, max, null, new ArrayList<>());
   }
 
-  private Future<List<JsonObject>> collect(Subscription sub, long since, int max, Long before, List<JsonObject> found) {
+  private Future<List<Missed>> collect(Subscription sub, long since, int max, Long before, List<Missed> found) {
     return page(sub, before, Math.min(PAGE, max + 1)).compose(page -> {
       Long last = null;
       for (byte[] encoded : page.items()) {
-        JsonObject pin = new JsonObject(Buffer.buffer(encoded));
-        last = Long.parseLong(pin.getString("id"));
+        last = Long.parseLong(new JsonObject(Buffer.buffer(encoded)).getString("id"));
         if (last <= since) {
           return Future.succeededFuture(found);
         }
         if (found.size() == max) {
           return Future.succeededFuture(null);
         }
-        found.add(pin);
+        found.add(new Missed(last, new String(encoded, StandardCharsets.UTF_8)));
       }
       return page.bookmark() == null || last == null
           ? Future.succeededFuture(found)

@@ -1,20 +1,18 @@
 package io.pinstream.live;
 
+import io.pinstream.feed.HomeRule;
+
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /** One topic on one connection. Home subscriptions carry whom the viewer follows, to route pins without a lookup. */
 final class Subscription {
-  private static final long[] NONE = new long[0];
-
   final LiveConnection connection;
   final Topic topic;
   /** A user topic's user id (for replay). */
   long userId;
-  /** Home only, sorted: the viewer and the users they follow; the boards they follow. */
-  long[] followedUsers = NONE;
-  long[] followedBoards = NONE;
+  /** Home only: whose pins the viewer's home feed shows. */
+  HomeRule.Sources homeSources = HomeRule.Sources.NONE;
   /** Live events held back while the replay is being sent; null once live. */
   List<LiveEvent> buffer;
   boolean bufferOverflowed;
@@ -30,20 +28,9 @@ final class Subscription {
     this.topic = topic;
   }
 
-  /** The home feed rule (owner, followed owner, followed board); every other topic is routed by its key. */
+  /** Home routes by the home feed's own rule; every other topic is routed by its key. */
   boolean wants(LiveEvent event) {
-    if (topic.kind() != Topic.Kind.HOME) {
-      return true;
-    }
-    return Arrays.binarySearch(followedUsers, event.ownerId()) >= 0
-        || Arrays.binarySearch(followedBoards, event.boardId()) >= 0;
-  }
-
-  void follows(long[] users, long[] boards) {
-    Arrays.sort(users);
-    Arrays.sort(boards);
-    followedUsers = users;
-    followedBoards = boards;
+    return topic.kind() != Topic.Kind.HOME || homeSources.shows(event.ownerId(), event.boardId());
   }
 
   /** True when the event is the live twin of a pin the replay already sent. */

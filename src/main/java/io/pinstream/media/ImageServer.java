@@ -1,6 +1,6 @@
 package io.pinstream.media;
 
-import io.pinstream.http.Problems;
+import io.pinstream.common.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.FileProps;

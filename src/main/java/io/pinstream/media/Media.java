@@ -1,6 +1,6 @@
 package io.pinstream.media;
 
-import io.pinstream.http.Ids;
+import io.pinstream.common.Ids;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 

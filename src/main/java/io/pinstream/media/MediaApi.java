@@ -3,10 +3,10 @@ package io.pinstream.media;
 import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.config.Config;
-import io.pinstream.http.ApiException;
-import io.pinstream.http.Ids;
-import io.pinstream.http.Problems;
-import io.pinstream.http.Responses;
+import io.pinstream.common.ServiceException;
+import io.pinstream.common.Ids;
+import io.pinstream.common.Problems;
+import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
@@ -60,7 +60,7 @@ public final class MediaApi {
   }
 
   private void get(RoutingContext ctx) {
-    long id = Ids.pathId(ctx, "id", "media");
+    long id = Ids.pathId(ctx.pathParam("id"), "media");
     Responses.reply(ctx, 200, store.get(id).compose(media -> media == null
         ? Future.failedFuture(Problems.notFound("media_not_found", "No media with id " + id))
         : Future.succeededFuture(media.toJson(config.publicBaseUrl()))));
@@ -91,7 +91,7 @@ public final class MediaApi {
           if (!reservationUsed[0]) {
             queue.release();
           }
-          if (e instanceof ApiException api && api.status() == 413) {
+          if (e instanceof ServiceException api && api.status() == 413) {
             refuseUnread(ctx, api);
           } else {
             ctx.fail(e);
@@ -147,7 +147,7 @@ public final class MediaApi {
         });
   }
 
-  private static ApiException rejection(String code) {
+  private static ServiceException rejection(String code) {
     if ("image_too_large".equals(code)) {
       return Problems.unprocessable("image_too_large", "The image has more pixels than this service accepts");
     }
@@ -165,7 +165,7 @@ public final class MediaApi {
         case 400 -> "Bad Request";
         default -> "Unprocessable Content";
       };
-      return new ApiException(rejected.status(), rejected.code(), title, rejected.getMessage());
+      return new ServiceException(rejected.status(), rejected.code(), title, rejected.getMessage());
     }
     return e;
   }
@@ -180,7 +180,7 @@ public final class MediaApi {
    * reads it; so, like nginx's lingering close, the rest of the body is read and dropped for at most
    * {@value #LINGER_MS} ms (nothing is kept) before the connection closes.
    */
-  private void refuseUnread(RoutingContext ctx, ApiException problem) {
+  private void refuseUnread(RoutingContext ctx, ServiceException problem) {
     HttpServerRequest request = ctx.request();
     ctx.response().putHeader("Connection", "close");
     ctx.response().endHandler(v -> {

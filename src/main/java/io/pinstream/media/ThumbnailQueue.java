@@ -2,6 +2,7 @@ package io.pinstream.media;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pinstream.infra.Background;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -19,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * once instead of buffering uploads. Jobs for the same media run once at a time, however many
  * callers ask (single flight). A periodic sweep picks up jobs left by a crash or a full queue.
  */
-public final class ThumbnailQueue {
+public final class ThumbnailQueue implements Background {
   static final String ADDRESS = "pinstream.media.thumbnails";
   private static final Logger log = LoggerFactory.getLogger(ThumbnailQueue.class);
   private static final long JOB_TIMEOUT_MS = 10 * 60_000;
@@ -84,15 +85,17 @@ public final class ThumbnailQueue {
   }
 
   /** Starts the periodic sweep for abandoned jobs (and runs one now). */
-  public void startSweeping() {
+  @Override
+  public Future<Void> start() {
     sweep();
     sweeper = vertx.setPeriodic(Math.max(1000, leaseSeconds * 500L), id -> sweep());
+    return Future.succeededFuture();
   }
 
-  public void stopSweeping() {
-    if (sweeper >= 0) {
-      vertx.cancelTimer(sweeper);
-    }
+  @Override
+  public Future<Void> stop() {
+    vertx.cancelTimer(sweeper);
+    return Future.succeededFuture();
   }
 
   private void sweep() {

@@ -1,6 +1,7 @@
 package io.pinstream.pins;
 
-import io.pinstream.http.Problems;
+import io.pinstream.common.Problems;
+import io.pinstream.shop.Product;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
@@ -19,24 +20,24 @@ public final class PinStore {
                        String altText, Long parentPinId, Product product) {
   }
 
-  /** Inserts the pin with its fan-out outbox row; the new pin's id. */
-  public Future<Long> insert(NewPin pin) {
+  /** Inserts the pin with its fan-out outbox row, and returns it as the API shows it: no second read. */
+  public Future<Pin> insert(NewPin pin) {
     Product product = pin.product();
     return pool.preparedQuery("""
             WITH p AS (
               INSERT INTO pins (board_id, owner_id, media_id, title, description, link, alt_text, parent_pin_id,
                                 merchant_id, price_minor, currency, availability)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id),
-            b AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1),
-            u AS (UPDATE users SET pin_count = pin_count + 1 WHERE id = $2),
-            s AS (UPDATE pins SET save_count = save_count + 1 WHERE id = $8),
-            o AS (INSERT INTO feed_outbox (pin_id, action) SELECT id, 'add' FROM p)
-            SELECT id FROM p""")
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *),
+            board_count AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1),
+            owner_count AS (UPDATE users SET pin_count = pin_count + 1 WHERE id = $2),
+            save_count AS (UPDATE pins SET save_count = save_count + 1 WHERE id = $8),
+            outbox AS (INSERT INTO feed_outbox (pin_id, action) SELECT id, 'add' FROM p)
+            SELECT""" + " " + Pin.COLUMNS + " FROM p" + Pin.JOINS)
         .execute(Tuple.from(new Object[]{pin.boardId(), pin.ownerId(), pin.mediaId(), pin.title(), pin.description(),
             pin.link(), pin.altText(), pin.parentPinId(),
             product == null ? null : product.merchantId(), product == null ? null : product.priceMinor(),
             product == null ? null : product.currency(), product == null ? null : product.availability()}))
-        .map(rows -> rows.iterator().next().getLong(0));
+        .map(rows -> Pin.from(rows.iterator().next()));
   }
 
   public Future<Pin> get(long id) {

@@ -3,13 +3,14 @@ package io.pinstream.pins;
 import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.boards.BoardStore;
-import io.pinstream.http.Ids;
-import io.pinstream.http.JsonInput;
-import io.pinstream.http.Problems;
-import io.pinstream.http.Responses;
+import io.pinstream.common.Ids;
+import io.pinstream.web.JsonInput;
+import io.pinstream.common.Problems;
+import io.pinstream.web.Responses;
 import io.pinstream.media.Media;
 import io.pinstream.media.MediaStore;
 import io.pinstream.shop.MerchantStore;
+import io.pinstream.shop.Product;
 import io.pinstream.shop.ProductPins;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -20,7 +21,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 
-/** Pins: create, read, delete, save (repin), and the newest-first lists of a board and of a user. */
+/** Pins: create, read, delete, save (repin). The lists of a board's and a user's pins are feeds ({@code feed.FeedsApi}). */
 public final class PinsApi {
   private final PinStore pins;
   private final BoardStore boards;
@@ -28,31 +29,17 @@ public final class PinsApi {
   private final MerchantStore merchants;
   private final Auth auth;
   private final String imageBaseUrl;
-  private final PinListener listener;
-
-  /**
-   * Told after a pin was created, saved or deleted (the change is committed, with its fan-out job):
-   * feeds deliver it. The request waits for it briefly so the author reads their own write; if it
-   * is slow or fails, the job is still recorded and the sweep finishes it.
-   */
-  public interface PinListener {
-    Future<Void> pinCreated(long pinId);
-
-    Future<Void> pinDeleted(long pinId);
-
-    /** The saved pin's counts changed. */
-    Future<Void> pinSaved(long originalPinId);
-  }
+  private final PinEvents events;
 
   public PinsApi(PinStore pins, BoardStore boards, MediaStore media, MerchantStore merchants, Auth auth,
-                 String imageBaseUrl, PinListener listener) {
+                 String imageBaseUrl, PinEvents events) {
     this.pins = pins;
     this.boards = boards;
     this.media = media;
     this.merchants = merchants;
     this.auth = auth;
     this.imageBaseUrl = imageBaseUrl;
-    this.listener = listener;
+    this.events = events;
   }
 
   public void mount(Router router) {
@@ -74,7 +61,7 @@ public final class PinsApi {
     Product product = ProductPins.read(in, link);
     in.validate();
     Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
-    Future<JsonObject> created = boards.owned(boardId, me.id())
+    Future<Created> created = boards.owned(boardId, me.id())
         .compose(board -> ProductPins.check(merchants, product, link))
         .compose(checked -> photo)
         .compose(found -> {
@@ -85,57 +72,63 @@ public final class PinsApi {
           return pins.insert(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
               product));
         })
-        .compose(id -> readWhileDelivering(id, listener.pinCreated(id)))
-        .map(pin -> created(ctx, pin));
-    Responses.reply(ctx, 201, created);
+        .compose(pin -> deliver(pin, json -> events.pinCreated(pin, json)));
+    answerCreated(ctx, created);
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, pins.get(Ids.pathId(ctx, "id", "pin")).map(pin -> pin.toJson(imageBaseUrl)));
+    Responses.reply(ctx, 200, pins.get(Ids.pathId(ctx.pathParam("id"), "pin")).map(pin -> pin.toJson(imageBaseUrl)));
   }
 
   private void delete(RoutingContext ctx) {
     UserRef me = Auth.user(ctx);
-    long id = Ids.pathId(ctx, "id", "pin");
+    long id = Ids.pathId(ctx.pathParam("id"), "pin");
     Responses.replyEmpty(ctx, pins.get(id).compose(pin -> pin.owner().id() != me.id()
         ? Future.failedFuture(Problems.forbidden("not_pin_owner", "Only the pin's owner can delete it"))
-        : pins.delete(id).compose(deleted -> settle(listener.pinDeleted(id)))));
+        : pins.delete(id).compose(deleted -> settle(events.pinDeleted(id)))));
   }
 
   /** A save copies the pin into one of the caller's boards, pointing back at it. */
   private void save(RoutingContext ctx) {
     UserRef me = Auth.user(ctx);
-    long id = Ids.pathId(ctx, "id", "pin");
+    long id = Ids.pathId(ctx.pathParam("id"), "pin");
     JsonInput in = JsonInput.of(ctx);
     Long boardId = in.requiredId("board_id");
     in.validate();
-    Future<JsonObject> saved = pins.get(id)
+    Future<Created> saved = pins.get(id)
         .compose(original -> boards.owned(boardId, me.id())
             .compose(board -> pins.insert(new PinStore.NewPin(boardId, me.id(), original.media().id(),
                 original.title(), original.description(), original.link(), original.altText(), original.id(),
                 original.product()))))
-        .compose(copy -> readWhileDelivering(copy, listener.pinCreated(copy).compose(v -> listener.pinSaved(id))))
-        .map(pin -> created(ctx, pin));
-    Responses.reply(ctx, 201, saved);
+        .compose(copy -> deliver(copy, json -> events.pinCreated(copy, json).compose(v -> events.pinSaved(id))));
+    answerCreated(ctx, saved);
+  }
+
+  /** A new pin, encoded once, and its delivery to the feeds. */
+  private record Created(Pin pin, byte[] json) {
   }
 
   /**
-   * The new pin, read back while its feed delivery runs; answers once both are done, so the
-   * creator's next feed read has it. Delivery is given a few seconds, and its failure is not the
+   * Encodes the new pin once and hands the bytes to the feeds; answers once they are delivered, so
+   * the creator's next feed read has it. Delivery is given a few seconds, and its failure is not the
    * request's (the outbox retries).
    */
-  private Future<Pin> readWhileDelivering(long pinId, Future<Void> delivery) {
-    Future<Pin> pin = pins.get(pinId);
-    return Future.join(pin, settle(delivery)).transform(done -> pin);
+  private Future<Created> deliver(Pin pin, java.util.function.Function<byte[], Future<Void>> delivery) {
+    byte[] json = pin.encode(imageBaseUrl);
+    return settle(delivery.apply(json)).map(new Created(pin, json));
+  }
+
+  private static void answerCreated(RoutingContext ctx, Future<Created> created) {
+    created.onSuccess(c -> ctx.response().setStatusCode(201)
+            .putHeader("Location", "/api/v1/pins/" + c.pin().id())
+            .putHeader("Content-Type", "application/json; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .end(io.vertx.core.buffer.Buffer.buffer(c.json())))
+        .onFailure(ctx::fail);
   }
 
   private static Future<Void> settle(Future<Void> delivery) {
     return delivery.timeout(3, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
-  }
-
-  private JsonObject created(RoutingContext ctx, Pin pin) {
-    ctx.response().putHeader("Location", "/api/v1/pins/" + pin.id());
-    return pin.toJson(imageBaseUrl);
   }
 
   /** Links are followed by browsers from our pages: only absolute http(s) URLs with a host. */

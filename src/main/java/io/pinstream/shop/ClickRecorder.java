@@ -1,14 +1,14 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.Ids;
+import io.pinstream.infra.Background;
+import io.pinstream.infra.LocalEvents;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.infra.RedisScripts;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Writes clicks to PostgreSQL in batches, off the redirect path: the redirect hands its click over and
  * answers at once. Every {@code flushMs} (or as soon as {@code batchSize} clicks wait) one statement
  * inserts the batch, adds the counted clicks to {@code pins.click_count}, and the counts per pin are
- * published on {@value #CLICKED_ADDRESS}. One batch is in flight at a time, on one context, so the
- * click_count updates never deadlock one another. {@link #close()} writes whatever is still waiting:
+ * published as one {@link PinsClicked} on the local events. One batch is in flight at a time, on one context, so the
+ * click_count updates never deadlock one another. {@link #stop()} writes whatever is still waiting:
  * the app calls it after the HTTP servers drained and before the pool closes, so a graceful shutdown
  * loses no click.
  *
@@ -44,8 +44,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A batch that fails to write is kept (up to {@code MAX_PENDING} clicks) and tried again; click ids are
  * the primary key and the insert skips ids already there, so a batch written twice counts once.
  */
-public final class ClickRecorder {
-  public static final String CLICKED_ADDRESS = "pinstream.pins.clicked";
+public final class ClickRecorder implements Background {
   private static final Logger log = LoggerFactory.getLogger(ClickRecorder.class);
   /** Bounds the memory a PostgreSQL outage can take: ~100,000 clicks of under 1 KB each. */
   private static final int MAX_PENDING = 100_000;
@@ -82,7 +81,9 @@ public final class ClickRecorder {
   private final Vertx vertx;
   private final Context context;
   private final Pool pool;
-  private final RedisAPI redis;
+  private final LocalEvents events;
+  private final RedisScripts scripts;
+  private final RedisScripts.Script firstInHour;
   private final RedisKeys keys;
   private final int batchSize;
   private boolean closed;
@@ -92,7 +93,8 @@ public final class ClickRecorder {
   private final ArrayDeque<Decided> retry = new ArrayDeque<>();
   private final List<Promise<Void>> waiters = new ArrayList<>();
   private final ThreadLocal<Mac> hmac;
-  private final long timer;
+  private final int flushMs;
+  private long timer = -1;
   private boolean flushing;
   private boolean redisWarned;
 
@@ -100,8 +102,8 @@ public final class ClickRecorder {
   private record Decided(Click click, String reason) {
   }
 
-  public ClickRecorder(Vertx vertx, Pool pool, RedisAPI redis, RedisKeys keys, String secret, int batchSize,
-                       int flushMs) {
+  public ClickRecorder(Vertx vertx, Pool pool, LocalEvents events, RedisScripts scripts, RedisKeys keys, String secret,
+                       int batchSize, int flushMs) {
     byte[] key = secret.getBytes(StandardCharsets.UTF_8);
     if (key.length == 0) {
       log.warn("shop.click_secret (PINSTREAM_SHOP_CLICK_SECRET) is empty: using a random one for this process, so "
@@ -122,10 +124,12 @@ public final class ClickRecorder {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.pool = pool;
-    this.redis = redis;
+    this.events = events;
+    this.scripts = scripts;
+    this.firstInHour = scripts.define(FIRST_IN_HOUR);
     this.keys = keys;
     this.batchSize = batchSize;
-    this.timer = vertx.setPeriodic(flushMs, id -> context.runOnContext(v -> flush()));
+    this.flushMs = flushMs;
   }
 
   /** HMAC-SHA256 with the server's click secret: IP addresses and user agents are stored only like this. */
@@ -156,6 +160,19 @@ public final class ClickRecorder {
     return promise.future().timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onComplete(x -> context.runOnContext(v -> waiters.remove(promise)))
         .otherwiseEmpty();
+  }
+
+  @Override
+  public Future<Void> start() {
+    timer = vertx.setPeriodic(flushMs, id -> context.runOnContext(v -> flush()));
+    return Future.succeededFuture();
+  }
+
+  /** Writes whatever still waits (the servers have drained: no click comes in any more), for at most 15 s. */
+  @Override
+  public Future<Void> stop() {
+    return close(15_000).onFailure(e -> log.error("clicks still buffered at shutdown could not be written: {}",
+        e.toString()));
   }
 
   /** Stops the timer and writes every waiting click, trying for at most {@code timeoutMs}. */
@@ -221,12 +238,9 @@ public final class ClickRecorder {
     if (humans.isEmpty()) {
       return Future.succeededFuture(clicks.stream().map(c -> new Decided(c, "bot")).toList());
     }
-    List<String> args = new ArrayList<>(humans.size() + 3);
-    args.add(FIRST_IN_HOUR);
-    args.add(String.valueOf(humans.size()));
-    humans.forEach(c -> args.add(keys.key("click", c.pinId(), HexFormat.of().formatHex(c.ipHash()))));
-    args.add("3600");
-    return redis.eval(args)
+    List<String> repeatKeys = new ArrayList<>(humans.size());
+    humans.forEach(c -> repeatKeys.add(keys.key("click", c.pinId(), HexFormat.of().formatHex(c.ipHash()))));
+    return scripts.send(firstInHour.call(repeatKeys, "3600"))
         .map(reply -> {
           List<Decided> out = new ArrayList<>(clicks.size());
           int i = 0;
@@ -279,10 +293,8 @@ public final class ClickRecorder {
   }
 
   private void publish(List<Row> counted) {
-    for (Row row : counted) {
-      vertx.eventBus().publish(CLICKED_ADDRESS, new JsonObject()
-          .put("pin_id", Ids.format(row.getLong(0)))
-          .put("clicks", row.getLong(1)));
+    if (!counted.isEmpty()) {
+      events.publish(new PinsClicked(counted.stream().map(row -> row.getLong(0)).toList()));
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * seconds so a popular pin costs no database round trip per redirect. A pin deleted meanwhile keeps
  * redirecting for at most {@link #TTL_MS}. The cache is bounded: when full it is simply emptied.
  */
-final class ClickTargets {
+public final class ClickTargets {
   static final long TTL_MS = 10_000;
   private static final int MAX_ENTRIES = 100_000;
   private final Pool pool;
@@ -22,7 +22,7 @@ final class ClickTargets {
   record Target(long pinId, String link, Long merchantId, long ownerId, long loadedAt) {
   }
 
-  ClickTargets(Pool pool) {
+  public ClickTargets(Pool pool) {
     this.pool = pool;
   }
 

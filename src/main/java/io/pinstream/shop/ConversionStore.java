@@ -1,6 +1,6 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.Problems;
+import io.pinstream.common.Problems;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

@@ -1,7 +1,7 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.Ids;
-import io.pinstream.http.Times;
+import io.pinstream.common.Ids;
+import io.pinstream.common.Times;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 

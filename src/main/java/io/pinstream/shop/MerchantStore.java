@@ -1,7 +1,7 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.BearerTokens;
-import io.pinstream.http.Problems;
+import io.pinstream.common.BearerTokens;
+import io.pinstream.common.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;

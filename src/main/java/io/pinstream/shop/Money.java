@@ -1,6 +1,6 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.JsonInput;
+import io.pinstream.web.JsonInput;
 
 import java.math.BigInteger;
 import java.util.regex.Pattern;

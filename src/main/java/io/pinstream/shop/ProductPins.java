@@ -1,8 +1,8 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.JsonInput;
-import io.pinstream.http.Problems;
-import io.pinstream.pins.Product;
+import io.pinstream.web.JsonInput;
+import io.pinstream.common.Problems;
+import io.pinstream.shop.Product;
 import io.vertx.core.Future;
 
 import java.net.URI;

@@ -1,8 +1,8 @@
 package io.pinstream.shop;
 
-import io.pinstream.http.Ids;
-import io.pinstream.http.Paging;
-import io.pinstream.http.Times;
+import io.pinstream.common.Ids;
+import io.pinstream.web.Paging;
+import io.pinstream.common.Times;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,23 +1,19 @@
 package io.pinstream.shop;
 
 import io.pinstream.accounts.Auth;
-import io.pinstream.accounts.SessionStore;
 import io.pinstream.accounts.UserRef;
-import io.pinstream.config.Config;
-import io.pinstream.http.BearerTokens;
-import io.pinstream.http.ClientIp;
-import io.pinstream.http.Ids;
-import io.pinstream.http.JsonInput;
-import io.pinstream.http.Paging;
-import io.pinstream.http.Problems;
-import io.pinstream.http.Responses;
+import io.pinstream.common.BearerTokens;
+import io.pinstream.web.ClientIp;
+import io.pinstream.common.Ids;
+import io.pinstream.web.JsonInput;
+import io.pinstream.web.Paging;
+import io.pinstream.common.Problems;
+import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.Pool;
 
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -30,7 +26,6 @@ import java.util.regex.Pattern;
  * posted by merchants' servers, the merchant's report and the pinner's earnings.
  */
 public final class ShopApi {
-  static final Duration SUSPECT_WITHIN = Duration.ofSeconds(10);
   private static final String MERCHANT = "merchant";
   private static final int MAX_REPORT_DAYS = 366;
   private static final Pattern DOMAIN = Pattern.compile(
@@ -45,29 +40,27 @@ public final class ShopApi {
   private final Reports reports;
   private final ClickRecorder clicks;
   private final ClickTargets targets;
-  private final SessionStore sessions;
+  private final Attribution attribution;
   private final Auth auth;
   private final boolean trustForwardedFor;
-  private final int pinnerShareBps;
 
-  public ShopApi(Pool pool, MerchantStore merchants, ConversionStore conversions, Reports reports,
-                 ClickRecorder clicks, SessionStore sessions, Auth auth, Config config) {
+  public ShopApi(MerchantStore merchants, ConversionStore conversions, Reports reports, ClickRecorder clicks,
+                 ClickTargets targets, Attribution attribution, Auth auth, boolean trustForwardedFor) {
     this.merchants = merchants;
     this.conversions = conversions;
     this.reports = reports;
     this.clicks = clicks;
-    this.targets = new ClickTargets(pool);
-    this.sessions = sessions;
+    this.targets = targets;
+    this.attribution = attribution;
     this.auth = auth;
-    this.trustForwardedFor = config.http().trustForwardedFor();
-    this.pinnerShareBps = config.shop().pinnerShareBps();
+    this.trustForwardedFor = trustForwardedFor;
   }
 
   public void mount(Router router) {
-    router.get("/go/:pin_id").handler(this::go);
+    router.get("/go/:pin_id").handler(auth.optional()).handler(this::go);
     router.post("/api/v1/merchants").handler(auth.required()).handler(this::createMerchant);
     router.get("/api/v1/merchants/:id").handler(this::getMerchant);
-    router.get("/api/v1/merchants/:id/report").handler(this::report);
+    router.get("/api/v1/merchants/:id/report").handler(merchantKeyOrUser()).handler(this::report);
     router.post("/api/v1/conversions").handler(merchantKey()).handler(this::convert);
     router.post("/api/v1/conversions/:id/refund").handler(merchantKey()).handler(this::refund);
     router.get("/api/v1/users/me/earnings").handler(auth.required()).handler(this::earnings);
@@ -82,9 +75,8 @@ public final class ShopApi {
       ctx.fail(Problems.notFound("pin_not_found", "No pin with id " + ctx.pathParam("pin_id")));
       return;
     }
-    String token = BearerTokens.fromHeader(ctx);
-    Future<UserRef> viewer = token == null ? Future.succeededFuture() : sessions.find(token).otherwiseEmpty();
-    viewer.compose(v -> targets.find(pinId).map(target -> {
+    UserRef viewer = Auth.viewer(ctx);
+    targets.find(pinId).map(target -> {
       if (target == null) {
         throw Problems.notFound("pin_not_found", "No pin with id " + pinId);
       }
@@ -95,7 +87,7 @@ public final class ShopApi {
       String agent = ctx.request().getHeader("User-Agent");
       String referrer = ctx.request().getHeader("Referer");
       // Handed over before the answer goes out, so whoever sees the 302 can rely on the click being taken.
-      clicks.record(new Click(clickId, pinId, target.merchantId(), target.ownerId(), v == null ? null : v.id(),
+      clicks.record(new Click(clickId, pinId, target.merchantId(), target.ownerId(), viewer == null ? null : viewer.id(),
           clicks.hash(ClientIp.of(ctx, trustForwardedFor)), clicks.hash(agent == null ? "" : agent),
           referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 512)),
           agent == null || agent.isBlank() || BOT.matcher(agent).find(), OffsetDateTime.now(ZoneOffset.UTC)));
@@ -105,7 +97,7 @@ public final class ShopApi {
           .putHeader("Referrer-Policy", "no-referrer-when-downgrade")
           .end();
       return null;
-    })).onFailure(ctx::fail);
+    }).onFailure(ctx::fail);
   }
 
   /** 128 random bits: a merchant cannot guess another merchant's click ids. */
@@ -145,13 +137,13 @@ public final class ShopApi {
   }
 
   private void getMerchant(RoutingContext ctx) {
-    Responses.reply(ctx, 200, merchants.get(Ids.pathId(ctx, "id", "merchant")).map(Merchant::toJson));
+    Responses.reply(ctx, 200, merchants.get(Ids.pathId(ctx.pathParam("id"), "merchant")).map(Merchant::toJson));
   }
 
   /** {@code Authorization: Bearer <api_key>} of a merchant. */
   private Handler<RoutingContext> merchantKey() {
     return ctx -> {
-      String key = BearerTokens.fromHeader(ctx);
+      String key = Auth.bearerToken(ctx);
       if (key == null) {
         ctx.fail(Problems.unauthorized("Send Authorization: Bearer <api_key> (given when the merchant was created)"));
         return;
@@ -178,11 +170,7 @@ public final class ShopApi {
     String currency = in.matching("currency", in.requiredString("currency", 3, 3), Money.CURRENCY,
         "must be an ISO 4217 code (3 capital letters)");
     in.validate();
-    Future<Conversion> existing = conversions.byOrder(merchant.id(), orderId);
-    existing.compose(found -> found != null
-            ? Future.succeededFuture(replay(found, clickId, amount, currency))
-            : attributable(merchant, clickId)
-                .compose(click -> create(merchant, orderId, click, amount, currency)))
+    attribution.convert(merchant, clickId, orderId, amount, currency)
         .onSuccess(answer -> {
           if (answer.status() == 201) {
             ctx.response().putHeader("Location", "/api/v1/conversions/" + answer.conversion().id());
@@ -192,91 +180,42 @@ public final class ShopApi {
         .onFailure(ctx::fail);
   }
 
-  private record Answer(int status, Conversion conversion) {
-  }
-
-  /** The same order again: 200 with the stored conversion if the request is the same, else 409. */
-  private static Answer replay(Conversion found, String clickId, long amount, String currency) {
-    if (!found.sameRequest(clickId, amount, currency)) {
-      throw Problems.conflict("order_already_recorded", "Order " + found.orderId()
-          + " was already recorded with a different click, amount or currency");
-    }
-    return new Answer(200, found);
-  }
-
-  private Future<Answer> create(Merchant merchant, String orderId, ConversionStore.ClickRef click, long amount,
-                                String currency) {
-    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-    boolean suspect = Duration.between(click.clickedAt(), now).compareTo(SUSPECT_WITHIN) < 0;
-    Money.Split split = Money.split(amount, merchant.commissionRateBps(), pinnerShareBps);
-    return conversions.create(new ConversionStore.NewConversion(merchant, orderId, click, amount, currency, split,
-            suspect, now))
-        .compose(created -> created != null
-            ? Future.succeededFuture(new Answer(201, created))
-            // A concurrent postback for the same order won the insert: answer as a replay.
-            : conversions.byOrder(merchant.id(), orderId).map(found -> replay(found, click.id(), amount, currency)));
-  }
-
-  /**
-   * The click, if this merchant may claim it. A click made a moment ago may still wait in this node's
-   * recorder, so a miss waits (briefly) for the recorder to write, then looks once more.
-   */
-  private Future<ConversionStore.ClickRef> attributable(Merchant merchant, String clickId) {
-    return conversions.click(clickId)
-        .compose(click -> click != null ? Future.succeededFuture(click)
-            : clicks.written(2000).compose(v -> conversions.click(clickId)))
-        .map(click -> {
-          // Another merchant's click is answered like an unknown one: it is none of this merchant's business.
-          if (click == null || click.merchantId() == null || click.merchantId() != merchant.id()) {
-            throw Problems.unprocessable("unknown_click", "No click " + clickId + " on this merchant's product pins");
-          }
-          OffsetDateTime expires = click.clickedAt().plusDays(merchant.attributionWindowDays());
-          if (OffsetDateTime.now(ZoneOffset.UTC).isAfter(expires)) {
-            throw Problems.unprocessable("click_expired", "The click is older than the attribution window of "
-                + merchant.attributionWindowDays() + " days");
-          }
-          return click;
-        });
-  }
-
   private void refund(RoutingContext ctx) {
     Merchant merchant = ctx.get(MERCHANT);
-    long id = Ids.pathId(ctx, "id", "conversion");
+    long id = Ids.pathId(ctx.pathParam("id"), "conversion");
     Responses.reply(ctx, 200, conversions.refund(merchant.id(), id).map(Conversion::toJson));
   }
 
   // ---- reports ----
 
+  /** A merchant's API key (one that looks like one), else a signed-in user. */
+  private Handler<RoutingContext> merchantKeyOrUser() {
+    Handler<RoutingContext> merchant = merchantKey();
+    Handler<RoutingContext> user = auth.required();
+    return ctx -> {
+      String token = Auth.bearerToken(ctx);
+      (token != null && token.startsWith(MerchantStore.KEY_PREFIX) ? merchant : user).handle(ctx);
+    };
+  }
+
   /** For the merchant's owner (user token) or the merchant itself (API key); anyone else 403. */
   private void report(RoutingContext ctx) {
-    long id = Ids.pathId(ctx, "id", "merchant");
+    long id = Ids.pathId(ctx.pathParam("id"), "merchant");
     OffsetDateTime[] range = range(ctx);
-    String token = BearerTokens.fromHeader(ctx);
-    if (token == null) {
-      throw Problems.unauthorized("Send Authorization: Bearer <token> of the merchant's owner, or the merchant's API key");
-    }
-    Future<Boolean> allowed = token.startsWith(MerchantStore.KEY_PREFIX)
-        ? merchants.byApiKey(token).map(m -> {
-            if (m == null) {
-              throw Problems.unauthorized("The API key is unknown");
-            }
-            return m.id() == id;
-          })
-        : sessions.find(token).compose(user -> {
-            if (user == null) {
-              throw Problems.unauthorized("The token is unknown, expired or revoked");
-            }
-            return merchants.get(id).map(m -> m.ownerId() == user.id());
-          });
-    Responses.reply(ctx, 200, allowed
-        .compose(ok -> {
-          if (!ok) {
-            throw Problems.forbidden("not_merchant_owner", "Only the merchant's owner or its API key may read its report");
-          }
-          return merchants.get(id);
-        })
+    Merchant caller = ctx.get(MERCHANT);
+    UserRef user = Auth.viewer(ctx);
+    // A key reads its own merchant's report only; a user, the reports of the merchants they own.
+    Future<Merchant> readable = caller != null
+        ? (caller.id() == id ? Future.succeededFuture(caller) : Future.failedFuture(notOwner()))
+        : merchants.get(id).compose(m -> m.ownerId() == user.id() ? Future.succeededFuture(m)
+            : Future.failedFuture(notOwner()));
+    Responses.reply(ctx, 200, readable
         .compose(merchant -> reports.merchant(merchant, range[0], range[1]))
         .map(report -> report.put("from", ctx.queryParams().get("from")).put("to", ctx.queryParams().get("to"))));
+  }
+
+  private static RuntimeException notOwner() {
+    return Problems.forbidden("not_merchant_owner", "Only the merchant's owner or its API key may read its report");
   }
 
   /** {@code from} and {@code to}: inclusive UTC dates, at most {@value #MAX_REPORT_DAYS} days apart. */

@@ -41,7 +41,7 @@ class AccountsApiTest {
     assertThat(reply.header("Location")).isEqualTo("/api/v1/users/anna_k");
     assertThat(reply.body()).doesNotContain("long enough").doesNotContain("password");
 
-    String stored = app.app().services().pg()
+    String stored = app.app().components().pg()
         .query("SELECT password_hash FROM users WHERE username = 'anna_k'").execute()
         .await().iterator().next().getString(0);
     assertThat(stored).startsWith("$2b$").doesNotContain("long enough");
@@ -76,7 +76,7 @@ class AccountsApiTest {
     assertThat(api().post("/api/v1/accounts", account("longname", "password1").put("display_name", "x".repeat(51)), null)
         .status()).isEqualTo(422);
 
-    long users = app.app().services().pg().query("SELECT count(*) FROM users WHERE username IN ('ab', 'shortpw', 'longname')")
+    long users = app.app().components().pg().query("SELECT count(*) FROM users WHERE username IN ('ab', 'shortpw', 'longname')")
         .execute().await().iterator().next().getLong(0);
     assertThat(users).isZero();
   }

@@ -69,7 +69,7 @@ class RateLimitTest {
     var limited = signUp("flood_2");
     assertThat(limited.status()).isEqualTo(429);
     assertThat(limited.header("Retry-After")).isNotNull();
-    long rows = app.app().services().pg().query("SELECT count(*) FROM users WHERE username = 'flood_2'")
+    long rows = app.app().components().pg().query("SELECT count(*) FROM users WHERE username = 'flood_2'")
         .execute().await().iterator().next().getLong(0);
     assertThat(rows).isZero();
   }

@@ -59,7 +59,7 @@ final class BenchApp implements AutoCloseable {
   @Override
   public void close() throws Exception {
     // The run's Redis keys go too: left behind, every run would make the next one's Redis bigger.
-    TestApp.deleteKeys(app.services().redis(), config.redis().keyPrefix());
+    TestApp.deleteKeys(io.vertx.redis.client.RedisAPI.api(app.components().redis()), config.redis().keyPrefix());
     app.stop().await(30, TimeUnit.SECONDS);
     vertx.close().await(30, TimeUnit.SECONDS);
     Database.dropDatabase(config.pg());

@@ -57,7 +57,7 @@ public final class FeedBenchmark {
     String board = api.createBoard(author, "Everything");
     String media = api.uploadPhoto(author);
     long authorId = Long.parseLong(api.get("/api/v1/users/famous").json().getString("id"));
-    var pg = bench.app.services().pg();
+    var pg = bench.app.components().pg();
     // 10,000 followers straight in SQL (signing them up one by one would measure bcrypt, not feeds).
     pg.preparedQuery("""
             WITH u AS (INSERT INTO users (username, display_name, password_hash)
@@ -100,7 +100,7 @@ public final class FeedBenchmark {
     http.close();
     System.out.println("  (fan-out seconds by round: " + seconds + ")");
     double fanOutSeconds = BenchApp.median(seconds);
-    var deliveries = bench.app.services().metrics().get("pinstream.fanout.duration").timer();
+    var deliveries = bench.app.components().metrics().get("pinstream.fanout.duration").timer();
     System.out.printf("  (delivery inside the server, outbox claim to outbox delete: mean %.3f s over %d deliveries)%n",
         deliveries.mean(TimeUnit.SECONDS), deliveries.count());
     double fanOutRate = FOLLOWERS / fanOutSeconds;
@@ -139,7 +139,7 @@ public final class FeedBenchmark {
   private static List<Response> batched(BenchApp bench, List<Request> requests) {
     List<Response> replies = new ArrayList<>(requests.size());
     for (int i = 0; i < requests.size(); i += 1000) {
-      replies.addAll(bench.app.services().redisClient().batch(requests.subList(i, Math.min(requests.size(), i + 1000))).await());
+      replies.addAll(bench.app.components().redis().batch(requests.subList(i, Math.min(requests.size(), i + 1000))).await());
     }
     return replies;
   }
@@ -182,7 +182,7 @@ public final class FeedBenchmark {
     ApiClient api = bench.api;
     String token = api.logIn("reader", "correct horse");
     List<List<String>> before = api.pages("/api/v1/feeds/home", token, 25);
-    var redis = bench.app.services().redis();
+    var redis = io.vertx.redis.client.RedisAPI.api(bench.app.components().redis());
     TestApp.deleteKeys(redis, bench.config.redis().keyPrefix());
     redis.script(List.of("FLUSH")).await();
     long start = System.nanoTime();

@@ -132,8 +132,8 @@ public final class RedirectBenchmark {
   }
 
   private static long clicksAfterFlush(PinstreamApp app) throws Exception {
-    app.services().clicks().written(30_000).await(40, TimeUnit.SECONDS);
-    return app.services().pg().query("SELECT count(*) FROM clicks").execute().await(10, TimeUnit.SECONDS)
+    app.components().clicks().written(30_000).await(40, TimeUnit.SECONDS);
+    return app.components().pg().query("SELECT count(*) FROM clicks").execute().await(10, TimeUnit.SECONDS)
         .iterator().next().getLong(0);
   }
 

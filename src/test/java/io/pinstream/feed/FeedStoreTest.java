@@ -18,11 +18,11 @@ class FeedStoreTest {
   static TestApp app = new TestApp();
 
   private static FeedStore store() {
-    return new FeedStore(app.app().services().redisClient(), app.app().services().keys());
+    return new FeedStore(app.app().components().redis(), app.app().components().keys(), app.app().components().scripts());
   }
 
   private static RedisAPI redis() {
-    return app.app().services().redis();
+    return app.redis();
   }
 
   private static double floorOf(String feed) {

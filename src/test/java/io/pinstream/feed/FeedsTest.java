@@ -65,7 +65,7 @@ class FeedsTest {
   }
 
   private static boolean inRedis(String feedKey, String pinId) {
-    Response score = app.app().services().redis().zscore(app.config().redis().keyPrefix() + feedKey, pinId).await();
+    Response score = app.redis().zscore(app.config().redis().keyPrefix() + feedKey, pinId).await();
     return score != null;
   }
 
@@ -109,11 +109,11 @@ class FeedsTest {
     api().put("/api/v1/users/aud_author2/follow", follower);
     api().put("/api/v1/boards/" + board + "/follow", boardFan);
     long authorId = Long.parseLong(userId("aud_author2"));
-    FeedQueries queries = new FeedQueries(app.app().services().pg());
+    FeedQueries queries = new FeedQueries(app.app().components().pg());
     Set<Long> expected = Set.of(authorId, Long.parseLong(userId("aud_follower")), Long.parseLong(userId("aud_boardfan")));
     // The counters only choose the strategy: 1 and 1 say "one query", 5,000 says "cursor".
     for (int followers : List.of(1, 5_000)) {
-      var pin = new FeedQueries.PinTarget(1, authorId, Long.parseLong(board), false, false, false, followers, 1);
+      var pin = new FeedQueries.PinTarget(1, authorId, "aud_author2", Long.parseLong(board), false, false, false, followers, 1);
       List<Long> audience = java.util.Collections.synchronizedList(new ArrayList<>());
       queries.audience(pin, false, 1000, ids -> {
         audience.addAll(ids);
@@ -135,7 +135,7 @@ class FeedsTest {
     for (int i = 0; i < CAP + 7; i++) {
       made.add(0, pin(author, board, "p" + i));
     }
-    long members = app.app().services().redis()
+    long members = app.redis()
         .zcard(app.config().redis().keyPrefix() + "feed:home:" + userId("cap_reader")).await().toLong();
     assertThat(members).isEqualTo(CAP + 1); // CAP pins + the floor sentinel
     assertThat(inRedis("feed:home:" + userId("cap_reader"), made.get(made.size() - 1))).isFalse();
@@ -241,15 +241,15 @@ class FeedsTest {
     List<String> trendingBefore = readAll("/api/v1/feeds/trending", null, 7);
 
     app.flushRedis();
-    app.app().services().redis().script(List.of("FLUSH")).await();
+    app.redis().script(List.of("FLUSH")).await();
 
     assertThat(api().pages("/api/v1/feeds/home", reader, 4)).isEqualTo(pagesBefore);
     assertThat(readAll("/api/v1/feeds/trending", null, 7)).isEqualTo(trendingBefore);
     String key = app.config().redis().keyPrefix() + "feed:home:" + userId("loss_reader");
-    for (int i = 0; i < 50 && app.app().services().redis().exists(List.of(key)).await().toInteger() == 0; i++) {
+    for (int i = 0; i < 50 && app.redis().exists(List.of(key)).await().toInteger() == 0; i++) {
       Thread.sleep(50);
     }
-    assertThat(app.app().services().redis().zcard(key).await().toLong()).isEqualTo(CAP + 1);
+    assertThat(app.redis().zcard(key).await().toLong()).isEqualTo(CAP + 1);
     assertThat(api().pages("/api/v1/feeds/home", reader, 4)).isEqualTo(pagesBefore);
   }
 

@@ -285,11 +285,12 @@ class LiveTest {
       for (int first = 0; first < 3000; first += slice) {
         List<Request> publishes = new ArrayList<>();
         for (int i = first; i < first + slice; i++) {
-          JsonObject event = new LiveEvent("pin", 1_000_000 + i, 1, "nobody", 1,
-              new JsonObject().put("id", Long.toString(1_000_000 + i)).put("title", padding)).toJson();
-          publishes.add(Request.cmd(Command.PUBLISH).arg(app.config().redis().keyPrefix() + "live").arg(event.encode()));
+          LiveEvent event = new LiveEvent(1_000_000 + i, 1, "nobody", 1,
+              new JsonObject().put("id", Long.toString(1_000_000 + i)).put("title", padding).encode());
+          publishes.add(Request.cmd(Command.PUBLISH).arg(app.config().redis().keyPrefix() + "cluster")
+              .arg("pin " + event.encode()));
         }
-        app.app().services().redisClient().batch(publishes).await(30, TimeUnit.SECONDS);
+        app.app().components().redis().batch(publishes).await(30, TimeUnit.SECONDS);
         for (int i = first; i < first + slice; ) {
           JsonObject pin = fast.next().getJsonObject("pin");
           long id = pin == null ? 0 : Long.parseLong(pin.getString("id"));

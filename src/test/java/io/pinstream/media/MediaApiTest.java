@@ -104,7 +104,7 @@ class MediaApiTest {
     assertThat(second.status()).isEqualTo(201);
     assertThat(second.json().getString("id")).isEqualTo(first.json().getString("id"));
     String sha = first.json().getJsonObject("images").getJsonObject("236x").getString("url").split("/")[2];
-    long rows = app.app().services().pg().preparedQuery("SELECT count(*) FROM media WHERE sha256 = $1")
+    long rows = app.app().components().pg().preparedQuery("SELECT count(*) FROM media WHERE sha256 = $1")
         .execute(io.vertx.sqlclient.Tuple.of(sha)).await().iterator().next().getLong(0);
     assertThat(rows).isEqualTo(1);
     // Never upscaled: a 300 px wide photo gives 300 px for the 474 and 736 sizes.
@@ -178,7 +178,7 @@ class MediaApiTest {
   @Test
   @DisplayName("a full thumbnail queue answers 503 with Retry-After at once")
   void queueFull() throws Exception {
-    ThumbnailQueue queue = app.app().services().thumbnails();
+    ThumbnailQueue queue = app.app().components().thumbnails();
     List<Boolean> taken = new ArrayList<>();
     while (queue.tryReserve()) {
       taken.add(true);
@@ -239,7 +239,7 @@ class MediaApiTest {
     JsonObject media = api().upload(token, TestImages.jpeg(TestImages.noise(900, 700, 31), false)).json();
     String url = media.getJsonObject("images").getJsonObject("236x").getString("url");
     String key = url.split("/")[2];
-    Path file = app.app().services().mediaStorage().image(key, "236x.jpg");
+    Path file = app.app().components().mediaStorage().image(key, "236x.jpg");
     byte[] before = Files.readAllBytes(file);
     Files.delete(file);
     double rendersBefore = renders();
@@ -256,11 +256,11 @@ class MediaApiTest {
   }
 
   private static double renders() {
-    return app.app().services().metrics().get("pinstream.thumbnail.duration").timer().count();
+    return app.app().components().metrics().get("pinstream.thumbnail.duration").timer().count();
   }
 
   private static long countMedia() {
-    return app.app().services().pg().query("SELECT count(*) FROM media").execute().await().iterator().next().getLong(0);
+    return app.app().components().pg().query("SELECT count(*) FROM media").execute().await().iterator().next().getLong(0);
   }
 
   private static List<Path> filesUnder(String folder) throws Exception {

@@ -1,5 +1,6 @@
 package io.pinstream.shop;
 
+import io.pinstream.infra.RedisScripts;
 import io.pinstream.testing.TestApp;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
@@ -119,10 +120,10 @@ class ClicksTest {
   }
 
   @Test
-  @DisplayName("counted clicks are published on the event bus for trending")
+  @DisplayName("counted clicks are published on the local events for trending")
   void published() throws Exception {
-    List<JsonObject> events = new CopyOnWriteArrayList<>();
-    app.vertx().eventBus().<JsonObject>consumer(ClickRecorder.CLICKED_ADDRESS, m -> events.add(m.body()))
+    List<Long> clicked = new CopyOnWriteArrayList<>();
+    app.app().components().events().consumer(PinsClicked.class, e -> clicked.addAll(e.pinIds()))
         .completion().await(5, TimeUnit.SECONDS);
     String token = shop.api().signUpAndLogIn("trendy");
     var pin = shop.postPin(token, "https://example.com/trend", null).json();
@@ -130,12 +131,12 @@ class ClicksTest {
     shop.go(pin.getString("id"), "Googlebot", null);
     shop.clicksWritten();
     long deadline = System.currentTimeMillis() + 5000;
-    while (events.stream().noneMatch(e -> pin.getString("id").equals(e.getString("pin_id")))
-        && System.currentTimeMillis() < deadline) {
+    long pinId = Long.parseLong(pin.getString("id"));
+    while (!clicked.contains(pinId) && System.currentTimeMillis() < deadline) {
       Thread.sleep(10);
     }
-    assertThat(events).filteredOn(e -> pin.getString("id").equals(e.getString("pin_id")))
-        .containsExactly(new JsonObject().put("pin_id", pin.getString("id")).put("clicks", 1L));
+    // One counted click (the bot's is recorded, not counted): the pin is published once.
+    assertThat(clicked).filteredOn(id -> id == pinId).containsExactly(pinId);
   }
 
   @Test
@@ -146,8 +147,9 @@ class ClicksTest {
     long pinId = Long.parseLong(pin.getString("id"));
     long ownerId = Long.parseLong(pin.getJsonObject("owner").getString("id"));
     Redis dead = Redis.createClient(app.vertx(), "redis://127.0.0.1:1");
-    ClickRecorder recorder = new ClickRecorder(app.vertx(), app.app().services().pg(), RedisAPI.api(dead),
-        app.app().services().keys(), "secret", 500, 10);
+    ClickRecorder recorder = new ClickRecorder(app.vertx(), app.app().components().pg(),
+        app.app().components().events(), new RedisScripts(dead), app.app().components().keys(), "secret", 500, 10);
+    recorder.start().await(5, TimeUnit.SECONDS);
     try {
       byte[] ip = recorder.hash("203.0.113.7");
       byte[] agent = recorder.hash(Shop.BROWSER);

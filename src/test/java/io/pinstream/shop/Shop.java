@@ -102,7 +102,7 @@ final class Shop {
   /** Waits until every click handed to the recorder is in PostgreSQL. */
   void clicksWritten() {
     try {
-      app.app().services().clicks().written(10_000).await(15, TimeUnit.SECONDS);
+      app.app().components().clicks().written(10_000).await(15, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
@@ -111,7 +111,7 @@ final class Shop {
   List<Row> sql(String sql, Object... params) {
     try {
       List<Row> out = new ArrayList<>();
-      app.app().services().pg().preparedQuery(sql).execute(Tuple.from(params)).await(15, TimeUnit.SECONDS).forEach(out::add);
+      app.app().components().pg().preparedQuery(sql).execute(Tuple.from(params)).await(15, TimeUnit.SECONDS).forEach(out::add);
       return out;
     } catch (Exception e) {
       throw new IllegalStateException(e);

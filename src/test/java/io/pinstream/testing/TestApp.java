@@ -156,6 +156,11 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
     return config;
   }
 
+  /** The application's Redis, for checks behind its back. */
+  public RedisAPI redis() {
+    return RedisAPI.api(app.components().redis());
+  }
+
   public PinstreamApp app() {
     return app;
   }

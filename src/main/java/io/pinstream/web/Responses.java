@@ -1,4 +1,4 @@
-package io.pinstream.http;
+package io.pinstream.web;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

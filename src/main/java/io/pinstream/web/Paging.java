@@ -1,23 +1,22 @@
-package io.pinstream.http;
+package io.pinstream.web;
 
+import io.pinstream.common.Bookmarks;
+import io.pinstream.common.Ids;
+import io.pinstream.common.Problems;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import java.util.function.Function;
 
 /**
- * {@code page_size} (1..100, default 25) and an opaque {@code bookmark}. Keyset paging: a bookmark
- * holds the sort key of the last item returned, so items arriving meanwhile (newer, larger keys)
- * can neither repeat nor push others out of view.
+ * The paging parameters of a list request: {@code page_size} (1..100, default 25) and an opaque
+ * {@code bookmark} ({@link Bookmarks}).
  */
 public record Paging(int pageSize, String cursor) {
   public static final int DEFAULT_SIZE = 25;
   public static final int MAX_SIZE = 100;
-  private static final String VERSION = "1:";
 
   public static Paging of(RoutingContext ctx) {
     String sizeParam = ctx.queryParams().get("page_size");
@@ -30,18 +29,7 @@ public record Paging(int pageSize, String cursor) {
       size = parsed.intValue();
     }
     String bookmark = ctx.queryParams().get("bookmark");
-    String cursor = null;
-    if (bookmark != null && !bookmark.isEmpty()) {
-      try {
-        String decoded = new String(Base64.getUrlDecoder().decode(bookmark), StandardCharsets.UTF_8);
-        if (!decoded.startsWith(VERSION)) {
-          throw new IllegalArgumentException();
-        }
-        cursor = decoded.substring(VERSION.length());
-      } catch (IllegalArgumentException e) {
-        throw Problems.badRequest("invalid_bookmark", "The bookmark is not one this server gave out");
-      }
-    }
+    String cursor = bookmark == null || bookmark.isEmpty() ? null : Bookmarks.decode(bookmark);
     return new Paging(size, cursor);
   }
 
@@ -52,14 +40,9 @@ public record Paging(int pageSize, String cursor) {
     }
     Long id = Ids.parse(cursor);
     if (id == null) {
-      throw Problems.badRequest("invalid_bookmark", "The bookmark is not one this server gave out");
+      throw Bookmarks.invalid();
     }
     return id;
-  }
-
-  public static String bookmark(String cursor) {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString((VERSION + cursor).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -71,7 +54,7 @@ public record Paging(int pageSize, String cursor) {
     List<T> items = more ? rows.subList(0, pageSize) : rows;
     JsonArray array = new JsonArray();
     items.forEach(item -> array.add(toJson.apply(item)));
-    String next = more ? bookmark(cursorOf.apply(items.get(items.size() - 1))) : null;
+    String next = more ? Bookmarks.encode(cursorOf.apply(items.get(items.size() - 1))) : null;
     return new JsonObject().put("items", array).put("bookmark", next);
   }
 }

@@ -1,6 +1,6 @@
-package io.pinstream.pins;
+package io.pinstream.shop;
 
-import io.pinstream.http.Ids;
+import io.pinstream.common.Ids;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
@@ -8,7 +8,7 @@ import io.vertx.sqlclient.Row;
 public record Product(long merchantId, long priceMinor, String currency, String availability) {
 
   /** The product columns of a pins row, or null for a pin that is not a product. */
-  static Product from(Row row) {
+  public static Product from(Row row) {
     Long merchantId = row.getLong("merchant_id");
     return merchantId == null ? null : new Product(merchantId, row.getLong("price_minor"),
         row.getString("currency"), row.getString("availability"));

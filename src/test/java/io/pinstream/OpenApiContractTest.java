@@ -1,4 +1,4 @@
-package io.pinstream.http;
+package io.pinstream;
 
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.testing.TestApp;
@@ -23,7 +23,7 @@ class OpenApiContractTest {
   @Test
   @DisplayName("every route is documented and every documented operation is routed")
   void documentMatchesRouter() {
-    Router router = ApiRouter.create(app.vertx(), app.app().services(), app.vertx().createHttpServer());
+    Router router = Routes.create(app.vertx(), app.app().components(), app.vertx().createHttpServer());
     Set<String> routed = new TreeSet<>();
     for (Route route : router.getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {

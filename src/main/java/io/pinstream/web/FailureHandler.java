@@ -1,5 +1,7 @@
-package io.pinstream.http;
+package io.pinstream.web;
 
+import io.pinstream.common.ServiceException;
+import io.pinstream.common.Problems;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -12,7 +14,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The one place that turns failures into RFC 9457 {@code application/problem+json}. Typed
- * {@link ApiException}s keep their status and code; a backing service that does not answer becomes
+ * {@link ServiceException}s keep their status and code; a backing service that does not answer becomes
  * 503 with Retry-After; anything else is a bug: logged with the request id, answered 500 without
  * internals.
  */
@@ -21,7 +23,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    ApiException problem = toProblem(ctx);
+    ServiceException problem = toProblem(ctx);
     HttpServerResponse response = ctx.response();
     if (response.headWritten()) {
       // Part of a body is already on the wire: the only honest signal left is to cut the stream.
@@ -41,9 +43,9 @@ public final class FailureHandler implements Handler<RoutingContext> {
         .end(problem.toProblem(ctx.request().path()).encode());
   }
 
-  static ApiException toProblem(RoutingContext ctx) {
+  static ServiceException toProblem(RoutingContext ctx) {
     Throwable failure = ctx.failure();
-    if (failure instanceof ApiException api) {
+    if (failure instanceof ServiceException api) {
       return api;
     }
     if (failure != null && isUnavailable(failure)) {
@@ -58,18 +60,18 @@ public final class FailureHandler implements Handler<RoutingContext> {
       case 401 -> Problems.unauthorized("Authentication is required");
       case 403 -> Problems.forbidden("forbidden", "Not allowed");
       case 404 -> Problems.notFound("not_found", "No such resource: " + ctx.request().path());
-      case 405 -> new ApiException(405, "method_not_allowed", "Method Not Allowed",
+      case 405 -> new ServiceException(405, "method_not_allowed", "Method Not Allowed",
           ctx.request().method() + " is not allowed on " + ctx.request().path());
       case 413 -> Problems.tooLarge("body_too_large", "The request body is larger than this endpoint accepts");
       case 415 -> Problems.unsupportedMediaType("This endpoint does not accept that content type");
-      default -> new ApiException(500, "internal_error", "Internal Server Error",
+      default -> new ServiceException(500, "internal_error", "Internal Server Error",
           "Something went wrong on our side; quote the request id when reporting it");
     };
   }
 
   /** The status a failure outside any RoutingContext answers with (a refused WebSocket handshake). */
   public static int statusOf(Throwable failure) {
-    if (failure instanceof ApiException api) {
+    if (failure instanceof ServiceException api) {
       return api.status();
     }
     return isUnavailable(failure) ? 503 : 500;

@@ -1,6 +1,5 @@
-package io.pinstream.http;
+package io.pinstream;
 
-import io.pinstream.Services;
 import io.pinstream.config.Config;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -10,17 +9,17 @@ import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 
 /** One HTTP server per event loop; stopping it drains in-flight requests before closing. */
-public final class HttpVerticle extends VerticleBase {
-  private final Services services;
+final class HttpVerticle extends VerticleBase {
+  private final Components components;
   private HttpServer server;
 
-  public HttpVerticle(Services services) {
-    this.services = services;
+  HttpVerticle(Components components) {
+    this.components = components;
   }
 
   @Override
   public Future<?> start() {
-    Config.Http http = services.config().http();
+    Config.Http http = components.config().http();
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(http.host())
         .setPort(http.port())
@@ -38,16 +37,16 @@ public final class HttpVerticle extends VerticleBase {
         // Live: clients send small frames. Past live.max_frame_bytes the live handler closes with 1009;
         // far past it the transport drops the connection before buffering the frame. No per-socket
         // deflate state (tens of KB per connection).
-        .setMaxWebSocketFrameSize(services.config().live().maxFrameBytes() * 4)
-        .setMaxWebSocketMessageSize(services.config().live().maxFrameBytes() * 4)
+        .setMaxWebSocketFrameSize(components.config().live().maxFrameBytes() * 4)
+        .setMaxWebSocketMessageSize(components.config().live().maxFrameBytes() * 4)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false));
-    return server.requestHandler(ApiRouter.create(vertx, services, server)).listen();
+    return server.requestHandler(Routes.create(vertx, components, server)).listen();
   }
 
   @Override
   public Future<?> stop() {
-    return server.shutdown(services.config().http().shutdownGraceSeconds(), TimeUnit.SECONDS);
+    return server.shutdown(components.config().http().shutdownGraceSeconds(), TimeUnit.SECONDS);
   }
 
   public int port() {

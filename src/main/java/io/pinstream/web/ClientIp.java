@@ -1,4 +1,4 @@
-package io.pinstream.http;
+package io.pinstream.web;
 
 import io.vertx.ext.web.RoutingContext;
 

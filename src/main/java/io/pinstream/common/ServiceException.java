@@ -1,4 +1,4 @@
-package io.pinstream.http;
+package io.pinstream.common;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -10,7 +10,7 @@ import java.util.List;
  * Handlers and stores fail with these; {@link FailureHandler} writes them. No stack trace is filled
  * in: these are expected outcomes, not bugs.
  */
-public class ApiException extends RuntimeException {
+public class ServiceException extends RuntimeException {
   private final int status;
   private final String code;
   private final String title;
@@ -23,11 +23,11 @@ public class ApiException extends RuntimeException {
     }
   }
 
-  public ApiException(int status, String code, String title, String detail) {
+  public ServiceException(int status, String code, String title, String detail) {
     this(status, code, title, detail, List.of(), null);
   }
 
-  public ApiException(int status, String code, String title, String detail, List<FieldError> errors,
+  public ServiceException(int status, String code, String title, String detail, List<FieldError> errors,
                       Integer retryAfterSeconds) {
     super(detail, null, false, false);
     this.status = status;

@@ -1,4 +1,4 @@
-package io.pinstream.http;
+package io.pinstream.common;
 
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;

@@ -1,5 +1,8 @@
-package io.pinstream.http;
+package io.pinstream.web;
 
+import io.pinstream.common.Ids;
+import io.pinstream.common.ServiceException;
+import io.pinstream.common.Problems;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -24,9 +27,9 @@ import java.util.regex.Pattern;
 public final class JsonInput {
   private final JsonObject json;
   private final String prefix;
-  private final List<ApiException.FieldError> errors;
+  private final List<ServiceException.FieldError> errors;
 
-  private JsonInput(JsonObject json, String prefix, List<ApiException.FieldError> errors) {
+  private JsonInput(JsonObject json, String prefix, List<ServiceException.FieldError> errors) {
     this.json = json;
     this.prefix = prefix;
     this.errors = errors;
@@ -154,7 +157,7 @@ public final class JsonInput {
   }
 
   public void error(String field, String message) {
-    errors.add(new ApiException.FieldError(prefix + field, message));
+    errors.add(new ServiceException.FieldError(prefix + field, message));
   }
 
   public boolean hasError(String field) {

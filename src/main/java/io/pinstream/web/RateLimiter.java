@@ -1,8 +1,13 @@
-package io.pinstream.http;
+package io.pinstream.web;
 
+import io.pinstream.common.ServiceException;
+import io.pinstream.common.Problems;
 import io.pinstream.infra.RedisKeys;
 import io.vertx.core.Future;
-import io.vertx.redis.client.RedisAPI;
+import io.pinstream.infra.RedisScripts;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 
 import java.util.List;
 
@@ -21,18 +26,20 @@ public final class RateLimiter {
       return {n, ttl}
       """;
 
-  private final RedisAPI redis;
+  private final RedisScripts scripts;
+  private final RedisScripts.Script hit;
   private final RedisKeys keys;
 
-  public RateLimiter(RedisAPI redis, RedisKeys keys) {
-    this.redis = redis;
+  public RateLimiter(RedisScripts scripts, RedisKeys keys) {
+    this.scripts = scripts;
+    this.hit = scripts.define(HIT);
     this.keys = keys;
   }
 
   /** Counts one event; fails with 429 (and Retry-After) once more than {@code limit} fall in the window. */
   public Future<Void> hit(String what, String who, int limit, int windowSeconds) {
     String key = keys.key("rl", what, who);
-    return redis.eval(List.of(HIT, "1", key, String.valueOf(windowSeconds * 1000L)))
+    return scripts.send(hit.call(key, String.valueOf(windowSeconds * 1000L)))
         .compose(reply -> {
           long count = reply.get(0).toLong();
           long ttlMillis = reply.get(1).toLong();
@@ -43,15 +50,16 @@ public final class RateLimiter {
   /** Fails with 429 when the counter is already at {@code limit}, without counting this call. */
   public Future<Void> check(String what, String who, int limit) {
     String key = keys.key("rl", what, who);
-    return redis.get(key).compose(count -> {
-      if (count == null || count.toLong() < limit) {
-        return Future.succeededFuture();
-      }
-      return redis.pttl(key).compose(ttl -> Future.failedFuture(tooMany(what, ttl.toLong())));
-    });
+    return scripts.batch(List.of(Request.cmd(Command.GET).arg(key), Request.cmd(Command.PTTL).arg(key)))
+        .compose(replies -> {
+          Response count = replies.get(0);
+          return count == null || count.toLong() < limit
+              ? Future.succeededFuture()
+              : Future.failedFuture(tooMany(what, replies.get(1).toLong()));
+        });
   }
 
-  private static ApiException tooMany(String what, long ttlMillis) {
+  private static ServiceException tooMany(String what, long ttlMillis) {
     int seconds = (int) Math.max(1, (ttlMillis + 999) / 1000);
     return Problems.rateLimited("Too many " + what.replace('_', ' ') + " attempts; retry in " + seconds + " s", seconds);
   }

@@ -1,7 +1,6 @@
-package io.pinstream.http;
+package io.pinstream.common;
 
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -32,11 +31,6 @@ public final class BearerTokens {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  /** The token of {@code Authorization: Bearer <token>}, or null. */
-  public static String fromHeader(RoutingContext ctx) {
-    return fromHeader(ctx.request().getHeader("Authorization"));
   }
 
   /** The token of an {@code Authorization} header's value {@code Bearer <token>}, or null. */

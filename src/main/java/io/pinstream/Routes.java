@@ -1,0 +1,87 @@
+package io.pinstream;
+
+import io.pinstream.accounts.AccountsApi;
+import io.pinstream.accounts.UsersApi;
+import io.pinstream.boards.BoardsApi;
+import io.pinstream.feed.FeedsApi;
+import io.pinstream.live.LiveApi;
+import io.pinstream.media.ImageServer;
+import io.pinstream.media.MediaApi;
+import io.pinstream.ops.OpenApiDocument;
+import io.pinstream.ops.OpsApi;
+import io.pinstream.pins.PinsApi;
+import io.pinstream.shop.ShopApi;
+import io.pinstream.web.FailureHandler;
+import io.pinstream.web.RequestIds;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.redis.client.RedisAPI;
+
+/**
+ * The table of contents: which feature serves which paths. Each feature mounts its own routes, on one
+ * router with full paths, so metrics and logs name routes as clients see them. Made once per HTTP
+ * verticle (each event loop has its own live hub) from the components built once per process.
+ */
+final class Routes {
+  private Routes() {
+  }
+
+  /** The router for {@code server}'s requests; WebSocket handshakes are mounted on the server itself. */
+  static Router create(Vertx vertx, Components c, HttpServer server) {
+    FailureHandler failures = new FailureHandler();
+    Router router = Router.router(vertx);
+    router.route().handler(new RequestIds());
+    router.route().handler(ctx -> {
+      ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+      ctx.next();
+    });
+    new OpsApi(vertx, c.pg, RedisAPI.api(c.redis), c.metrics).mount(router);
+    String imageBaseUrl = c.config.media().publicBaseUrl();
+
+    // Uploads and live connections read their own bodies: mounted before the body handler.
+    new ImageServer(vertx, c.media, c.mediaStorage, c.thumbnails).mount(router);
+    new MediaApi(vertx, c.media, c.mediaStorage, c.thumbnails, c.auth, c.config.media()).mount(router);
+    LiveApi live = new LiveApi(vertx, c.config.live(), c.live, c.feeds, c.sessions, c.boards, c.users);
+    live.mount(router);
+    live.mount(server);
+    // Every other API body is small JSON, read whole with a limit. A route without a path keeps the
+    // metrics' route label clean.
+    router.route().handler(BodyHandler.create(false).setBodyLimit(c.config.http().jsonBodyLimit()));
+    new OpenApiDocument().mount(router);
+    new AccountsApi(c.users, c.sessions, c.passwords, c.limiter, c.auth, c.config).mount(router);
+    new UsersApi(c.users, c.auth, c.followEvents).mount(router);
+    new BoardsApi(c.boards, c.users, c.auth, c.boardFollowEvents).mount(router);
+    new PinsApi(c.pins, c.boards, c.media, c.merchants, c.auth, imageBaseUrl, c.feeds).mount(router);
+    new FeedsApi(c.feeds, c.boards, c.users, c.auth).mount(router);
+    new ShopApi(c.merchants, c.conversions, c.reports, c.clicks, c.clickTargets, c.attribution, c.auth,
+        c.config.http().trustForwardedFor()).mount(router);
+    mountWebPage(router, imageBaseUrl);
+
+    router.route().failureHandler(failures);
+    router.errorHandler(404, failures);
+    router.errorHandler(405, failures);
+    router.errorHandler(500, failures);
+    return router;
+  }
+
+  /**
+   * The browser app, last, so every API route wins. Only GET/HEAD outside /api/, so API paths keep
+   * their 404/405 answers. The page runs nothing but its own script and talks only to its own origin.
+   */
+  private static void mountWebPage(Router router, String imageBaseUrl) {
+    String csp = "default-src 'self'; img-src 'self' data:" + (imageBaseUrl.isEmpty() ? "" : " " + imageBaseUrl)
+        + "; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    router.routeWithRegex("^/(?!api/).*").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> {
+          ctx.response().putHeader("Content-Security-Policy", csp)
+              .putHeader("Referrer-Policy", "no-referrer")
+              .putHeader("X-Frame-Options", "DENY");
+          ctx.next();
+        })
+        .handler(StaticHandler.create("webroot").setMaxAgeSeconds(300).setDefaultContentEncoding("UTF-8"));
+  }
+}
