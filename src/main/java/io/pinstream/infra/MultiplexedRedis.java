@@ -1,5 +1,7 @@
 package io.pinstream.infra;
 
+import io.pinstream.common.Problems;
+import io.pinstream.common.ServiceException;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -44,12 +46,22 @@ public final class MultiplexedRedis implements Redis {
 
   @Override
   public Future<Response> send(Request request) {
-    return on(conn -> conn.send(request), () -> pooled.send(request));
+    return on(conn -> conn.send(request), () -> pooled.send(request)).recover(MultiplexedRedis::typed);
   }
 
   @Override
   public Future<List<Response>> batch(List<Request> requests) {
-    return on(conn -> conn.batch(requests), () -> pooled.batch(requests));
+    return on(conn -> conn.batch(requests), () -> pooled.batch(requests)).recover(MultiplexedRedis::typed);
+  }
+
+  /**
+   * An error reply from Redis (a Response, such as NOSCRIPT or WRONGTYPE) stays what it is; any other
+   * failure (refused, closed, timed out, no connection to lend: the client reports some of these as
+   * bare messages) means Redis is not answering, and becomes one typed 503.
+   */
+  private static <T> Future<T> typed(Throwable failure) {
+    return Future.failedFuture(failure instanceof Response || failure instanceof ServiceException ? failure
+        : Problems.unavailable("redis_unavailable", "Redis is not answering; try again shortly", 2));
   }
 
   @Override

@@ -9,7 +9,13 @@ import io.vertx.ext.web.handler.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.sqlclient.ClosedConnectionException;
+import io.vertx.sqlclient.DatabaseException;
+
 import java.net.ConnectException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Set;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -77,19 +83,27 @@ public final class FailureHandler implements Handler<RoutingContext> {
     return isUnavailable(failure) ? 503 : 500;
   }
 
-  /** Connection refused, closed, or a pool/command timeout: the service behind us is down or overloaded. */
+  /**
+   * The service behind us is down, restarting or overloaded, by the failure's type (never by its
+   * message): a connection refused, closed or timed out, a pool with no connection to lend, a timeout
+   * (Vert.x's Future.timeout), or PostgreSQL saying it cannot serve (SQLSTATE class 08, connection;
+   * 57P01-57P03, shutting down or starting up; 53300, too many connections). Redis failures arrive
+   * already typed (infra.MultiplexedRedis).
+   */
   static boolean isUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      String type = t.getClass().getName();
-      String message = String.valueOf(t.getMessage()).toLowerCase();
-      if (t instanceof ConnectException || t instanceof TimeoutException
-          || type.endsWith("ConnectTimeoutException") || type.endsWith("ClosedConnectionException")
-          || type.endsWith("NoStackTraceTimeoutException") || type.endsWith("ConnectionPoolTooBusyException")
-          || message.contains("connection refused") || message.contains("connection is closed")
-          || message.contains("connection closed") || message.contains("timeout")) {
+      if (t instanceof ConnectException || t instanceof TimeoutException || t instanceof ClosedChannelException
+          || t instanceof ClosedConnectionException || t instanceof ConnectionPoolTooBusyException
+          || t instanceof DatabaseException db && isUnavailable(db.getSqlState())) {
         return true;
       }
     }
     return false;
+  }
+
+  private static final Set<String> POSTGRES_NOT_SERVING = Set.of("57P01", "57P02", "57P03", "53300");
+
+  static boolean isUnavailable(String sqlState) {
+    return sqlState != null && (sqlState.startsWith("08") || POSTGRES_NOT_SERVING.contains(sqlState));
   }
 }
