@@ -55,8 +55,9 @@ class OpsTest {
     assertThat(missing.header("Content-Type")).startsWith("application/problem+json");
     assertThat(missing.json().getString("code")).isEqualTo("not_found");
     var wrongMethod = app.api().send("PATCH", "/api/v1/accounts", Map.of(), null);
-    assertThat(wrongMethod.status()).isIn(404, 405);
+    assertThat(wrongMethod.status()).isEqualTo(405);
     assertThat(wrongMethod.header("Content-Type")).startsWith("application/problem+json");
+    assertThat(wrongMethod.json().getString("code")).isEqualTo("method_not_allowed");
   }
 
   @Test
