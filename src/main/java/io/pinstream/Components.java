@@ -28,6 +28,7 @@ import io.pinstream.media.MediaProcessor;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
 import io.pinstream.media.ThumbnailQueue;
+import io.pinstream.pins.PinEncoder;
 import io.pinstream.pins.PinStore;
 import io.pinstream.shop.Attribution;
 import io.pinstream.shop.ClickRecorder;
@@ -90,6 +91,7 @@ public final class Components {
 
   // pins, feeds, live
   final PinStore pins;
+  final PinEncoder pinEncoder;
   final PinHydrator hydrator;
   final FeedService feeds;
   final FanOut fanOut;
@@ -134,10 +136,11 @@ public final class Components {
     attribution = new Attribution(conversions, clicks, shop.pinnerShareBps());
 
     pins = new PinStore(pg);
+    pinEncoder = new PinEncoder(mediaConfig.publicBaseUrl(), metrics);
     Config.Feed feed = config.feed();
     FeedStore feedStore = new FeedStore(redis, keys, scripts);
     FeedQueries feedQueries = new FeedQueries(pg);
-    hydrator = new PinHydrator(redis, keys, pg, mediaConfig.publicBaseUrl(), feed.pinCacheTtlSeconds());
+    hydrator = new PinHydrator(redis, keys, pg, pinEncoder, feed.pinCacheTtlSeconds());
     Trending trending = new Trending(vertx, redis, keys, pg, feedStore, feed);
     fanOut = background.add("fan-out sweep", new FanOut(vertx, events, pg, feedStore, feedQueries, trending,
         hydrator, feed, metrics));

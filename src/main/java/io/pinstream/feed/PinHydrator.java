@@ -2,11 +2,10 @@ package io.pinstream.feed;
 
 import io.pinstream.infra.RedisKeys;
 import io.pinstream.pins.Pin;
+import io.pinstream.pins.PinEncoder;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
@@ -43,14 +42,14 @@ public final class PinHydrator {
   private final Redis redis;
   private final RedisKeys keys;
   private final Pool pool;
-  private final String imageBaseUrl;
+  private final PinEncoder encoder;
   private final int ttlSeconds;
 
-  public PinHydrator(Redis redis, RedisKeys keys, Pool pool, String imageBaseUrl, int ttlSeconds) {
+  public PinHydrator(Redis redis, RedisKeys keys, Pool pool, PinEncoder encoder, int ttlSeconds) {
     this.redis = redis;
     this.keys = keys;
     this.pool = pool;
-    this.imageBaseUrl = imageBaseUrl;
+    this.encoder = encoder;
     this.ttlSeconds = ttlSeconds;
   }
 
@@ -58,13 +57,8 @@ public final class PinHydrator {
     return keys.key("pin", pinId);
   }
 
-  /** Pins in the order of {@code ids}, missing (deleted) ones left out. */
-  public Future<List<JsonObject>> hydrate(List<Long> ids) {
-    return hydrateEncoded(ids).map(encoded -> encoded.stream().map(json -> new JsonObject(Buffer.buffer(json))).toList());
-  }
-
   /**
-   * The same, as encoded JSON: a feed page is the cached bytes put side by side, never parsed and
+   * Pins in the order of {@code ids}, missing (deleted) ones left out, as encoded JSON: a feed page is the cached bytes put side by side, never parsed and
    * encoded again (that would be most of a feed read's CPU). The arrays are shared: never write them.
    */
   public Future<List<byte[]>> hydrateEncoded(List<Long> ids) {
@@ -120,7 +114,7 @@ public final class PinHydrator {
           List<Request> sets = new ArrayList<>();
           rows.forEach(row -> {
             Pin pin = Pin.from(row);
-            byte[] json = pin.toJson(imageBaseUrl).toBuffer().getBytes();
+            byte[] json = encoder.encode(pin);
             out.put(pin.id(), json);
             // A pin whose media is still processing would be cached without its images: not cached.
             if (pin.media().ready()) {

@@ -38,12 +38,8 @@ public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner
         row.getLong("parent_pin_id"), row.getInteger("save_count"), row.getInteger("click_count"), Product.from(row));
   }
 
-  /** The API object, encoded: what feeds cache and the live push sends, byte for byte. */
-  public byte[] encode(String imageBaseUrl) {
-    return toJson(imageBaseUrl).toBuffer().getBytes();
-  }
-
-  public JsonObject toJson(String imageBaseUrl) {
+  /** The API object; encoded only through {@link PinEncoder}. */
+  JsonObject toJson(String imageBaseUrl) {
     JsonObject json = new JsonObject()
         .put("id", Ids.format(id))
         .put("created_at", Times.format(createdAt))

@@ -13,6 +13,7 @@ import io.pinstream.shop.MerchantStore;
 import io.pinstream.shop.Product;
 import io.pinstream.shop.ProductPins;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -28,17 +29,17 @@ public final class PinsApi {
   private final MediaStore media;
   private final MerchantStore merchants;
   private final Auth auth;
-  private final String imageBaseUrl;
+  private final PinEncoder encoder;
   private final PinEvents events;
 
   public PinsApi(PinStore pins, BoardStore boards, MediaStore media, MerchantStore merchants, Auth auth,
-                 String imageBaseUrl, PinEvents events) {
+                 PinEncoder encoder, PinEvents events) {
     this.pins = pins;
     this.boards = boards;
     this.media = media;
     this.merchants = merchants;
     this.auth = auth;
-    this.imageBaseUrl = imageBaseUrl;
+    this.encoder = encoder;
     this.events = events;
   }
 
@@ -77,7 +78,9 @@ public final class PinsApi {
   }
 
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, pins.get(Ids.pathId(ctx.pathParam("id"), "pin")).map(pin -> pin.toJson(imageBaseUrl)));
+    pins.get(Ids.pathId(ctx.pathParam("id"), "pin"))
+        .onSuccess(pin -> Responses.json(ctx, 200, Buffer.buffer(encoder.encode(pin))))
+        .onFailure(ctx::fail);
   }
 
   private void delete(RoutingContext ctx) {
@@ -114,17 +117,15 @@ public final class PinsApi {
    * request's (the outbox retries).
    */
   private Future<Created> deliver(Pin pin, java.util.function.Function<byte[], Future<Void>> delivery) {
-    byte[] json = pin.encode(imageBaseUrl);
+    byte[] json = encoder.encode(pin);
     return settle(delivery.apply(json)).map(new Created(pin, json));
   }
 
   private static void answerCreated(RoutingContext ctx, Future<Created> created) {
-    created.onSuccess(c -> ctx.response().setStatusCode(201)
-            .putHeader("Location", "/api/v1/pins/" + c.pin().id())
-            .putHeader("Content-Type", "application/json; charset=utf-8")
-            .putHeader("Cache-Control", "no-store")
-            .end(io.vertx.core.buffer.Buffer.buffer(c.json())))
-        .onFailure(ctx::fail);
+    created.onSuccess(c -> {
+      ctx.response().putHeader("Location", "/api/v1/pins/" + c.pin().id());
+      Responses.json(ctx, 201, Buffer.buffer(c.json()));
+    }).onFailure(ctx::fail);
   }
 
   private static Future<Void> settle(Future<Void> delivery) {

@@ -1,6 +1,7 @@
 package io.pinstream.web;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -10,10 +11,15 @@ public final class Responses {
   }
 
   public static void json(RoutingContext ctx, int status, JsonObject body) {
+    json(ctx, status, body.toBuffer());
+  }
+
+  /** JSON already encoded. */
+  public static void json(RoutingContext ctx, int status, Buffer body) {
     ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
-        .end(body.toBuffer());
+        .end(body);
   }
 
   public static void noContent(RoutingContext ctx) {

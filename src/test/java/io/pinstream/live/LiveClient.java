@@ -18,13 +18,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class LiveClient implements AutoCloseable {
   private final WebSocketClient client;
   private final WebSocket ws;
-  private final LinkedBlockingQueue<JsonObject> messages = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<String> messages = new LinkedBlockingQueue<>();
   volatile Short closeCode;
 
   private LiveClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
-    ws.textMessageHandler(text -> messages.add(new JsonObject(text)));
+    ws.textMessageHandler(messages::add);
     ws.closeHandler(v -> closeCode = ws.closeStatusCode() == null ? -1 : ws.closeStatusCode());
   }
 
@@ -63,8 +63,13 @@ final class LiveClient implements AutoCloseable {
   }
 
   JsonObject next() {
+    return new JsonObject(nextText());
+  }
+
+  /** The next message exactly as it came (the text frame's payload). */
+  String nextText() {
     try {
-      JsonObject m = messages.poll(10, TimeUnit.SECONDS);
+      String m = messages.poll(10, TimeUnit.SECONDS);
       assertThat(m).as("a message within 10 s").isNotNull();
       return m;
     } catch (InterruptedException e) {
@@ -87,7 +92,7 @@ final class LiveClient implements AutoCloseable {
   /** Nothing more arrives within {@code ms}. */
   void assertQuiet(long ms) {
     try {
-      JsonObject m = messages.poll(ms, TimeUnit.MILLISECONDS);
+      String m = messages.poll(ms, TimeUnit.MILLISECONDS);
       assertThat(m).as("no further message").isNull();
     } catch (InterruptedException e) {
       throw new IllegalStateException(e);

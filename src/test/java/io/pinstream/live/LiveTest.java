@@ -77,6 +77,37 @@ class LiveTest {
   }
 
   @Test
+  @DisplayName("a new pin is encoded once: its creator's answer, its feed entry and its live frame carry the same bytes")
+  void encodedOnce() {
+    String token = api().signUpAndLogIn("live_bytes");
+    String board = api().createBoard(token, "Bytes");
+    try (LiveClient live = connect(null).subscribe("board:" + board)) {
+      var created = api().post("/api/v1/pins", new JsonObject().put("board_id", board).put("media_id", media)
+          .put("title", "Caf\u00e9 \u6f02\u4eae \"quoted\""), token);
+      assertThat(created.status()).isEqualTo(201);
+      String pinJson = created.body();
+      assertThat(live.nextText()).isEqualTo("{\"type\":\"pin\",\"topic\":\"board:" + board + "\",\"pin\":" + pinJson + "}");
+      assertThat(api().get("/api/v1/boards/" + board + "/pins").body())
+          .isEqualTo("{\"items\":[" + pinJson + "],\"bookmark\":null}");
+    }
+  }
+
+  @Test
+  @DisplayName("creating a pin encodes it once, for the answer, the feeds, the caches and the live push together")
+  void oneEncodePerPin() {
+    String token = api().signUpAndLogIn("live_encodes");
+    String board = api().createBoard(token, "Encodes");
+    var encodes = app.app().components().metrics().get("pinstream.pin.encodes").counter();
+    try (LiveClient live = connect(null).subscribe("board:" + board)) {
+      double before = encodes.count();
+      String id = pin(token, board, "Once");
+      assertThat(live.next().getJsonObject("pin").getString("id")).isEqualTo(id);
+      assertThat(api().get("/api/v1/boards/" + board + "/pins").items()).hasSize(1);
+      assertThat(encodes.count() - before).isEqualTo(1.0);
+    }
+  }
+
+  @Test
   @DisplayName("subscribe to a board, a user and trending; receive new pins and deletions; unsubscribe stops them")
   void subscribeReceiveUnsubscribe() throws Exception {
     String author = api().signUpAndLogIn("sub_author");

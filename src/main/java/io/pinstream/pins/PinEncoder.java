@@ -1,0 +1,26 @@
+package io.pinstream.pins;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The one place a pin becomes its API JSON. A new pin is encoded once by its creator and those bytes
+ * are reused (feeds, caches, the live push); after that only cache misses encode again, which
+ * {@code pinstream.pin.encodes} counts.
+ */
+public final class PinEncoder {
+  private final String imageBaseUrl;
+  private final Counter encodes;
+
+  /** @param imageBaseUrl prefix of image URLs (a CDN origin), or empty for absolute paths */
+  public PinEncoder(String imageBaseUrl, MeterRegistry metrics) {
+    this.imageBaseUrl = imageBaseUrl;
+    this.encodes = Counter.builder("pinstream.pin.encodes")
+        .description("Pins encoded to their API JSON (new pins, and pins read past every cache)").register(metrics);
+  }
+
+  public byte[] encode(Pin pin) {
+    encodes.increment();
+    return pin.toJson(imageBaseUrl).toBuffer().getBytes();
+  }
+}
