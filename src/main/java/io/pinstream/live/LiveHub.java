@@ -9,34 +9,27 @@ import io.pinstream.common.Ids;
 import io.pinstream.feed.FeedService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The live connections of one event loop and the topics they follow. Everything here runs on that
- * event loop (connections are accepted on it, events arrive on it), so nothing is locked. One
- * periodic sweep per hub, not a timer per connection, sends heartbeats and closes idle connections.
+ * The live connections of one event loop: it accepts their frames, subscribes them (checking the
+ * topic, loading what routing needs), writes each event to the subscribers of its topics, and keeps
+ * them honest (bounded queues, heartbeats, idle and slow consumers closed). The words of the protocol
+ * are {@link LiveProtocol}'s, who follows what is the {@link TopicIndex}, catching up after
+ * {@code since} is {@link Replay}'s. Everything here runs on the hub's event loop (connections are
+ * accepted on it, events arrive on it), so nothing is locked. One periodic sweep per hub, not a timer
+ * per connection, sends heartbeats and closes idle connections.
  */
 final class LiveHub {
-  static final int SLOW_CONSUMER = 4008;
-  /** The session the connection was opened with was revoked (logged out). */
-  static final int SESSION_REVOKED = 4003;
-  static final int IDLE = 4001;
-  static final int POLICY = 1008;
   private static final int MAX_BAD_FRAMES = 20;
-  /** How long a replayed pin's live event is expected to trail its arrival in the feed, at most. */
-  private static final long IN_FLIGHT_MS = 30_000;
   private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
 
   private final Vertx vertx;
@@ -47,8 +40,7 @@ final class LiveHub {
   private final UserStore users;
   private final FeedService feeds;
   private final Set<LiveConnection> connections = new HashSet<>();
-  private final Map<String, Set<Subscription>> byTopic = new HashMap<>();
-  private final Map<Long, List<Subscription>> homeByViewer = new HashMap<>();
+  private final TopicIndex index = new TopicIndex();
   private long sweeper = -1;
 
   LiveHub(Vertx vertx, Config.Live config, LiveRelay relay, Replay replay, BoardStore boards, UserStore users,
@@ -86,45 +78,31 @@ final class LiveHub {
       return;
     }
     relay.connections().decrementAndGet();
-    connection.subscriptions.forEach(this::unindex);
+    connection.subscriptions.forEach(index::remove);
     connection.subscriptions.clear();
   }
 
   // ---- what clients send ----
 
   void onFrame(LiveConnection c, String text) {
-    JsonObject frame;
-    try {
-      frame = new JsonObject(text);
-    } catch (RuntimeException e) {
-      badFrame(c, "Frames are JSON objects, e.g. {\"type\":\"subscribe\",\"topic\":\"trending\"}");
-      return;
-    }
-    Object type = frame.getValue("type");
-    Object topic = frame.getValue("topic");
-    if ("ping".equals(type)) {
-      send(c, "pong", null, new JsonObject().put("type", "pong").encode());
-    } else if (!(topic instanceof String name)) {
-      badFrame(c, "A frame needs \"type\" (subscribe, unsubscribe) and \"topic\"");
-    } else if ("subscribe".equals(type)) {
-      Object since = frame.getValue("since");
-      Long sinceId = since == null ? null : Ids.parse(since.toString());
-      if (since != null && sinceId == null) {
-        error(c, "invalid_since", "since is a pin id (a string of digits)", name);
-        return;
-      }
-      subscribe(c, name, sinceId);
-    } else if ("unsubscribe".equals(type)) {
-      unsubscribe(c, name);
+    LiveProtocol.Frame frame = LiveProtocol.parse(text);
+    if (frame.bad()) {
+      badFrame(c, frame.errorDetail());
+    } else if (frame.errorCode() != null) {
+      error(c, frame.errorCode(), frame.errorDetail(), frame.topic());
     } else {
-      badFrame(c, "Unknown type " + type + "; use subscribe or unsubscribe");
+      switch (frame.type()) {
+        case PING -> send(c, "pong", null, LiveProtocol.pong());
+        case SUBSCRIBE -> subscribe(c, frame.topic(), frame.since());
+        case UNSUBSCRIBE -> unsubscribe(c, frame.topic());
+      }
     }
   }
 
   void badFrame(LiveConnection c, String detail) {
     error(c, "bad_frame", detail, null);
     if (++c.badFrames > MAX_BAD_FRAMES) {
-      c.close(POLICY, "too many bad frames");
+      c.close(LiveProtocol.POLICY, "too many bad frames");
       remove(c);
     }
   }
@@ -164,11 +142,11 @@ final class LiveHub {
       if (replaying) {
         sub.startBuffering(); // before the feed is read: whatever arrives meanwhile is held, not lost
       }
-      index(sub);
+      index.add(sub);
       subscribed(c, name);
       if (replaying) {
         replay.newerThan(sub, since, config.replayMaxPins())
-            .onComplete(pins -> finishReplay(sub, since, pins.succeeded() ? pins.result() : null, pins.cause()));
+            .onComplete(pins -> replay.finish(this, sub, since, pins.succeeded() ? pins.result() : null, pins.cause()));
       }
     });
   }
@@ -194,96 +172,27 @@ final class LiveHub {
     });
   }
 
-  /**
-   * Sends the replay oldest first, then what arrived meanwhile minus what the replay already held
-   * (and anything not newer than {@code since}), then the subscription is live: no gap, no duplicate.
-   */
-  private void finishReplay(Subscription sub, long since, List<Replay.Missed> pins, Throwable failure) {
-    LiveConnection c = sub.connection;
-    if (c.closed || !c.subscriptions.contains(sub)) {
-      return;
-    }
-    String topic = sub.topic.name();
-    Set<Long> sent = new HashSet<>();
-    if (pins == null || sub.bufferOverflowed) {
-      if (failure != null) {
-        log.warn("live replay of {} failed: {}", topic, failure.toString());
-      }
-      send(c, "resync", null, new JsonObject().put("type", "resync").put("topic", topic)
-          .put("reason", failure != null ? "replay_unavailable" : "too_many_missed").encode());
-    } else {
-      for (int i = pins.size() - 1; i >= 0 && !c.closed; i--) {
-        Replay.Missed pin = pins.get(i);
-        sent.add(pin.id());
-        if (!offer(c, LiveEvent.PIN, Long.toString(pin.id()), LiveEvent.pinMessage(topic, pin.json()))) {
-          closeSlow(c); // a silent drop would be a gap: the client is told to resync instead
-          return;
-        }
-      }
-    }
-    List<LiveEvent> held = sub.buffer;
-    sub.buffer = null;
-    for (LiveEvent event : held) {
-      if (!event.deleted() && (event.pinId() <= since || sent.remove(event.pinId()))) {
-        continue;
-      }
-      if (!offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic))) {
-        closeSlow(c);
-        return;
-      }
-    }
-    long now = System.currentTimeMillis();
-    sent.removeIf(id -> Ids.createdAtMillis(id) < now - IN_FLIGHT_MS); // old pins' events are long past
-    if (!sent.isEmpty()) {
-      sub.replayedInFlight = sent;
-      sub.replayedInFlightUntil = now + IN_FLIGHT_MS;
-    }
-  }
-
   void unsubscribe(LiveConnection c, String name) {
     Subscription sub = c.subscription(name);
     if (sub != null) {
       c.subscriptions.remove(sub);
-      unindex(sub);
+      index.remove(sub);
     }
-    send(c, "unsubscribed", null, new JsonObject().put("type", "unsubscribed").put("topic", name).encode());
-  }
-
-  private void index(Subscription sub) {
-    byTopic.computeIfAbsent(sub.topic.name(), k -> new LinkedHashSet<>()).add(sub);
-    if (sub.topic.kind() == Topic.Kind.HOME) {
-      homeByViewer.computeIfAbsent(sub.connection.user.id(), k -> new ArrayList<>(1)).add(sub);
-    }
-  }
-
-  private void unindex(Subscription sub) {
-    Set<Subscription> subs = byTopic.get(sub.topic.name());
-    if (subs != null && subs.remove(sub) && subs.isEmpty()) {
-      byTopic.remove(sub.topic.name());
-    }
-    if (sub.topic.kind() == Topic.Kind.HOME) {
-      List<Subscription> mine = homeByViewer.get(sub.connection.user.id());
-      if (mine != null && mine.remove(sub) && mine.isEmpty()) {
-        homeByViewer.remove(sub.connection.user.id());
-      }
-    }
+    send(c, "unsubscribed", null, LiveProtocol.unsubscribed(name));
   }
 
   // ---- what the relay delivers ----
 
   private void onSessionRevoked(SessionRevoked revoked) {
     List.copyOf(connections).stream().filter(c -> revoked.fingerprint().equals(c.session)).forEach(c -> {
-      c.close(SESSION_REVOKED, "session revoked");
+      c.close(LiveProtocol.SESSION_REVOKED, "session revoked");
       remove(c);
     });
   }
 
   private void onFollowsChanged(FollowsChanged changed) {
-    List<Subscription> homes = homeByViewer.get(changed.userId());
-    if (homes != null) {
-      List.copyOf(homes).forEach(sub -> loadFollows(sub)
-          .onFailure(e -> log.warn("reloading follows for live home failed: {}", e.toString())));
-    }
+    index.homesOf(changed.userId()).forEach(sub -> loadFollows(sub)
+        .onFailure(e -> log.warn("reloading follows for live home failed: {}", e.toString())));
   }
 
   private void onEvent(LiveEvent event) {
@@ -300,7 +209,7 @@ final class LiveHub {
   }
 
   private void dispatch(String topic, LiveEvent event) {
-    Set<Subscription> subs = byTopic.get(topic);
+    Set<Subscription> subs = index.subscribers(topic);
     if (subs == null) {
       return;
     }
@@ -350,24 +259,23 @@ final class LiveHub {
     return true;
   }
 
-  private void closeSlow(LiveConnection c) {
+  void closeSlow(LiveConnection c) {
     if (c.closed) {
       return;
     }
     relay.slowConsumers().increment();
-    LiveMessage resync = new LiveMessage("resync", null,
-        new JsonObject().put("type", "resync").put("reason", "slow_consumer").encode());
+    LiveMessage resync = new LiveMessage("resync", null, LiveProtocol.resync(null, "slow_consumer"));
     try {
       c.write(resync); // past the queue bound: the last word before the close
     } finally {
       resync.release();
     }
-    c.close(SLOW_CONSUMER, "slow consumer, resync");
+    c.close(LiveProtocol.SLOW_CONSUMER, "slow consumer, resync");
     remove(c);
   }
 
   /** Offers a message meant for this connection alone. */
-  private boolean offer(LiveConnection c, String event, String id, String json) {
+  boolean offer(LiveConnection c, String event, String id, String json) {
     LiveMessage message = new LiveMessage(event, id, json);
     try {
       return offer(c, message);
@@ -376,22 +284,18 @@ final class LiveHub {
     }
   }
 
-  private void send(LiveConnection c, String event, String id, String json) {
+  void send(LiveConnection c, String event, String id, String json) {
     if (!offer(c, event, id, json)) {
       closeSlow(c);
     }
   }
 
   private void subscribed(LiveConnection c, String topic) {
-    send(c, "subscribed", null, new JsonObject().put("type", "subscribed").put("topic", topic).encode());
+    send(c, "subscribed", null, LiveProtocol.subscribed(topic));
   }
 
   void error(LiveConnection c, String code, String detail, String topic) {
-    JsonObject error = new JsonObject().put("type", "error").put("code", code).put("detail", detail);
-    if (topic != null) {
-      error.put("topic", topic);
-    }
-    send(c, "error", null, error.encode());
+    send(c, "error", null, LiveProtocol.error(code, detail, topic));
   }
 
   // ---- heartbeats ----
@@ -421,7 +325,7 @@ final class LiveHub {
     }
     if (idle != null) {
       for (LiveConnection c : idle) {
-        c.close(IDLE, "idle timeout");
+        c.close(LiveProtocol.IDLE, "idle timeout");
         remove(c);
       }
     }

@@ -1,19 +1,30 @@
 package io.pinstream.live;
 
+import io.pinstream.common.Ids;
 import io.pinstream.feed.FeedService;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 
 /**
  * What a client missed on a topic since a pin id, read from the topic's feed itself (Redis, and
- * PostgreSQL past the cap), so a browser away for a day catches up like one away for a second.
+ * PostgreSQL past the cap), so a browser away for a day catches up like one away for a second; and
+ * how the subscription then goes live without a gap or a duplicate: live events that arrive while
+ * the feed is read are held ({@link Subscription#buffer}) and sent after the replay, minus what it held.
  */
 final class Replay {
+  /** How long a replayed pin's live event is expected to trail its arrival in the feed, at most. */
+  private static final long IN_FLIGHT_MS = 30_000;
+  private static final Logger log = LoggerFactory.getLogger(Replay.class);
   private static final int PAGE = 100;
   private final FeedService feeds;
 
@@ -57,4 +68,51 @@ final class Replay {
       case TRENDING -> throw new IllegalArgumentException("trending has no replay");
     };
   }
+
+  /**
+   * Sends the replay oldest first, then what arrived meanwhile minus what the replay already held
+   * (and anything not newer than {@code since}), then the subscription is live: no gap, no duplicate.
+   */
+  void finish(LiveHub hub, Subscription sub, long since, List<Missed> pins, Throwable failure) {
+    LiveConnection c = sub.connection;
+    if (c.closed || !c.subscriptions.contains(sub)) {
+      return;
+    }
+    String topic = sub.topic.name();
+    Set<Long> sent = new HashSet<>();
+    if (pins == null || sub.bufferOverflowed) {
+      if (failure != null) {
+        log.warn("live replay of {} failed: {}", topic, failure.toString());
+      }
+      hub.send(c, "resync", null,
+          LiveProtocol.resync(topic, failure != null ? "replay_unavailable" : "too_many_missed"));
+    } else {
+      for (int i = pins.size() - 1; i >= 0 && !c.closed; i--) {
+        Missed pin = pins.get(i);
+        sent.add(pin.id());
+        if (!hub.offer(c, LiveEvent.PIN, Long.toString(pin.id()), LiveEvent.pinMessage(topic, pin.json()))) {
+          hub.closeSlow(c); // a silent drop would be a gap: the client is told to resync instead
+          return;
+        }
+      }
+    }
+    List<LiveEvent> held = sub.buffer;
+    sub.buffer = null;
+    for (LiveEvent event : held) {
+      if (!event.deleted() && (event.pinId() <= since || sent.remove(event.pinId()))) {
+        continue;
+      }
+      if (!hub.offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic))) {
+        hub.closeSlow(c);
+        return;
+      }
+    }
+    long now = System.currentTimeMillis();
+    sent.removeIf(id -> Ids.createdAtMillis(id) < now - IN_FLIGHT_MS); // old pins' events are long past
+    if (!sent.isEmpty()) {
+      sub.replayedInFlight = sent;
+      sub.replayedInFlightUntil = now + IN_FLIGHT_MS;
+    }
+  }
+
 }

@@ -45,7 +45,7 @@ final class SseConnection extends LiveConnection {
     closed = true;
     // EventSource reconnects by itself after an end. A slow reader may never read the end: its
     // connection is dropped at once instead, so its unread queue is freed.
-    if (code == LiveHub.SLOW_CONSUMER) {
+    if (code == LiveProtocol.SLOW_CONSUMER) {
       response.reset();
     } else {
       response.end();
