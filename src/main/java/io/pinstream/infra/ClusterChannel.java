@@ -29,7 +29,7 @@ import java.util.function.Function;
  * receiver runs on its own event loop.
  *
  * <p>One SUBSCRIBE connection per process. It reconnects with a backoff when it closes or fails,
- * and a keepalive notices a connection that died silently (nothing heard for two intervals).
+ * and a keepalive notices a connection that died silently (nothing heard for three intervals).
  * Messages published while no subscription existed are missed: {@link #onResubscribed} tells
  * features when that may have happened, so they can drop what they cache or tell their clients.
  */
@@ -168,9 +168,13 @@ public final class ClusterChannel implements Background {
    * the connection is alive.
    */
   private void onReply(RedisConnection conn, Response reply) {
-    if (conn != subscriber) {
-      return;
+    if (conn == subscriber) {
+      receive(reply);
     }
+  }
+
+  /** What the current subscriber connection received (package-private for tests). */
+  void receive(Response reply) {
     lastHeard = System.currentTimeMillis();
     ResponseType kind = reply.type();
     if ((kind != ResponseType.PUSH && kind != ResponseType.MULTI) || reply.size() != 3
@@ -196,8 +200,8 @@ public final class ClusterChannel implements Background {
     if (conn == null) {
       return;
     }
-    if (System.currentTimeMillis() - lastHeard > 2 * keepaliveMs) {
-      lost(conn, "was silent for " + 2 * keepaliveMs + " ms");
+    if (System.currentTimeMillis() - lastHeard > 3 * keepaliveMs) {
+      lost(conn, "was silent for " + 3 * keepaliveMs + " ms");
       return;
     }
     // Its reply (routed to onReply or to this future, depending on the protocol) keeps lastHeard fresh.
