@@ -120,6 +120,23 @@ class ClicksTest {
   }
 
   @Test
+  @DisplayName("/go reads the viewer like every route: a revoked token is 401 and records nothing")
+  void viewerTokenLikeEverywhere() {
+    String owner = shop.api().signUpAndLogIn("go_owner");
+    String pinId = shop.postPin(owner, "https://example.org/seen", null).json().getString("id");
+    String viewer = shop.api().signUpAndLogIn("go_viewer");
+    assertThat(shop.go(pinId, Shop.BROWSER, viewer).status()).isEqualTo(302);
+    assertThat(shop.api().delete("/api/v1/sessions/current", viewer).status()).isEqualTo(204);
+    var refused = shop.go(pinId, Shop.BROWSER, viewer);
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.header("Location")).isNull();
+    shop.clicksWritten();
+    assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1", Long.parseLong(pinId))).isEqualTo(1);
+    assertThat(shop.count("SELECT count(*) FROM clicks WHERE pin_id = $1 AND viewer_id IS NOT NULL",
+        Long.parseLong(pinId))).isEqualTo(1);
+  }
+
+  @Test
   @DisplayName("counted clicks are published on the local events for trending")
   void published() throws Exception {
     List<Long> clicked = new CopyOnWriteArrayList<>();
