@@ -141,7 +141,7 @@ public final class Components {
     FeedStore feedStore = new FeedStore(redis, keys, scripts);
     FeedQueries feedQueries = new FeedQueries(pg);
     hydrator = new PinHydrator(redis, keys, pg, pinEncoder, feed.pinCacheTtlSeconds());
-    Trending trending = new Trending(vertx, redis, keys, pg, feedStore, feed);
+    Trending trending = new Trending(vertx, redis, keys, scripts, pg, feedStore, feed);
     fanOut = background.add("fan-out sweep", new FanOut(vertx, events, pg, feedStore, feedQueries, trending,
         hydrator, feed, metrics));
     feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, feed);

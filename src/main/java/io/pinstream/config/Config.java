@@ -32,10 +32,11 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
    * @param homeCap              most pins a hot home feed (and board/user feed) keeps in Redis; older ones come from PostgreSQL
    * @param celebrityThreshold   users and boards with at least this many followers are not fanned out; merged at read time
    * @param trendingDecaySeconds trending score: log10(engagement) + created_at / this; engagement counts 10x per this many seconds of age
+   * @param trendingSnapshotSeconds trending pages come from one snapshot of the ranking per this many seconds
    * @param outboxLeaseSeconds   after this, an unfinished fan-out (crashed node) is taken over
    */
   public record Feed(int homeCap, int celebrityThreshold, int pinCacheTtlSeconds, int trendingSize,
-                     int trendingDecaySeconds, int outboxLeaseSeconds) {
+                     int trendingDecaySeconds, int trendingSnapshotSeconds, int outboxLeaseSeconds) {
   }
 
   public record Auth(int bcryptCost, int sessionTtlDays) {
@@ -90,6 +91,7 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("feed", "pin_cache_ttl_seconds", 1, 86_400),
         r.integer("feed", "trending_size", 10, 100_000),
         r.integer("feed", "trending_decay_seconds", 60, 10_000_000),
+        r.integer("feed", "trending_snapshot_seconds", 1, 900),
         r.integer("feed", "outbox_lease_seconds", 1, 3600));
     Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650));
     RateLimits limits = new RateLimits(

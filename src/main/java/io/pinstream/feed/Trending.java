@@ -3,6 +3,7 @@ package io.pinstream.feed;
 import io.pinstream.common.Ids;
 import io.pinstream.config.Config;
 import io.pinstream.infra.RedisKeys;
+import io.pinstream.infra.RedisScripts;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -12,9 +13,7 @@ import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -28,8 +27,12 @@ import java.util.List;
  * (it puts the pin in front of the saver's followers). The top {@code trending_size} live in a
  * Redis sorted set; PostgreSQL computes the same formula to rebuild it.
  *
- * <p>Paging: the first page takes a snapshot of the ranking (ZRANGESTORE, kept 15 minutes) and the
- * bookmark points into it, so scores moving while someone scrolls never repeat or skip a pin.
+ * <p>Paging: pages are read from a snapshot of the ranking (ZRANGESTORE, kept 15 minutes) and the
+ * bookmark points into it, so scores moving while someone scrolls never repeat or skip a pin. There
+ * is one snapshot per {@code feed.trending_snapshot_seconds} (a minute), shared by every reader who
+ * starts in it: the keys trending reads keep in Redis are bounded by time (15 minutes of snapshots of
+ * at most {@code trending_size} pins), never by the number of readers. A first page is at most that
+ * old.
  */
 public final class Trending {
   private static final int SNAPSHOT_SECONDS = 900;
@@ -37,15 +40,27 @@ public final class Trending {
       "log(1 + 2 * save_count + click_count) + (extract(epoch FROM created_at) - " + Ids.EPOCH_MILLIS / 1000
           + ") / $1::float8"; // time from the ids' origin keeps the time term small
 
+  /** KEYS: the minute's snapshot, the ranking; ARGV: seconds to keep it. Made by the minute's first reader. */
+  private static final String SNAPSHOT_ONCE = """
+      if redis.call('EXISTS', KEYS[1]) == 0 then
+        redis.call('ZRANGESTORE', KEYS[1], KEYS[2], 0, -1, 'REV')
+        redis.call('EXPIRE', KEYS[1], ARGV[1])
+      end
+      return 1
+      """;
+  private final RedisScripts scripts;
   private final io.vertx.core.Vertx vertx;
   private final Redis redis;
   private final RedisKeys keys;
   private final Pool pool;
   private final FeedStore store;
   private final Config.Feed config;
-  private final SecureRandom random = new SecureRandom();
+  private final RedisScripts.Script snapshotOnce;
 
-  public Trending(io.vertx.core.Vertx vertx, Redis redis, RedisKeys keys, Pool pool, FeedStore store, Config.Feed config) {
+  public Trending(io.vertx.core.Vertx vertx, Redis redis, RedisKeys keys, RedisScripts scripts, Pool pool,
+                  FeedStore store, Config.Feed config) {
+    this.scripts = scripts;
+    this.snapshotOnce = scripts.define(SNAPSHOT_ONCE);
     this.vertx = vertx;
     this.redis = redis;
     this.keys = keys;
@@ -93,12 +108,10 @@ public final class Trending {
    */
   public Future<Page> page(String cursor, int limit) {
     if (cursor == null) {
-      byte[] name = new byte[8];
-      random.nextBytes(name);
-      String snapshot = HexFormat.of().formatHex(name);
-      return ensureBuilt().compose(v -> redis.batch(List.of(
-              Request.cmd(Command.ZRANGESTORE).arg(snapshotKey(snapshot)).arg(key()).arg(0).arg(-1).arg("REV"),
-              Request.cmd(Command.EXPIRE).arg(snapshotKey(snapshot)).arg(SNAPSHOT_SECONDS))))
+      String snapshot = Long.toString(System.currentTimeMillis() / (config.trendingSnapshotSeconds() * 1000L));
+      return ensureBuilt()
+          .compose(v -> scripts.send(snapshotOnce.call(List.of(snapshotKey(snapshot), key()),
+              Integer.toString(SNAPSHOT_SECONDS))))
           .compose(v -> slice(snapshot, 0, limit));
     }
     int colon = cursor.indexOf(':');
@@ -109,7 +122,7 @@ public final class Trending {
     } catch (NumberFormatException e) {
       offset = -1;
     }
-    if (!snapshot.matches("[0-9a-f]{16}") || offset < 0) {
+    if (!snapshot.matches("[0-9]{1,15}") || offset < 0) {
       return Future.failedFuture(io.pinstream.common.Problems.badRequest("invalid_bookmark",
           "The bookmark is not one this server gave out"));
     }

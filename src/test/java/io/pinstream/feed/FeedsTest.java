@@ -22,7 +22,8 @@ class FeedsTest {
 
   @RegisterExtension
   static TestApp app = new TestApp(json -> json.getJsonObject("feed")
-      .put("home_cap", CAP).put("celebrity_threshold", 3).put("outbox_lease_seconds", 1));
+      .put("home_cap", CAP).put("celebrity_threshold", 3).put("outbox_lease_seconds", 1)
+      .put("trending_snapshot_seconds", 1));
 
   private static String media;
   private static String mediaOwner;
@@ -238,6 +239,7 @@ class FeedsTest {
       pin(author, board, "d" + i);
     }
     List<List<String>> pagesBefore = api().pages("/api/v1/feeds/home", reader, 4);
+    nextTrendingSnapshot();
     List<String> trendingBefore = readAll("/api/v1/feeds/trending", null, 7);
 
     app.flushRedis();
@@ -256,6 +258,34 @@ class FeedsTest {
     assertThat(api().signUpAndLogIn("loss_after_flush")).isNotBlank();
   }
 
+  /** Trending pages come from one snapshot per second here (a minute by default): wait for the next one. */
+  private static void nextTrendingSnapshot() {
+    try {
+      Thread.sleep(1000 - System.currentTimeMillis() % 1000 + 50);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  @DisplayName("anonymous trending reads share snapshots: 200 first pages add no key per request")
+  void trendingKeysBounded() throws Exception {
+    String author = api().signUpAndLogIn("tr_keys");
+    String board = api().createBoard(author, "Keys");
+    for (int i = 0; i < 5; i++) {
+      pin(author, board, "k" + i);
+    }
+    String pattern = app.config().redis().keyPrefix() + "trending:snapshot:*";
+    long started = System.currentTimeMillis();
+    for (int i = 0; i < 200; i++) {
+      assertThat(api().get("/api/v1/feeds/trending?page_size=2").status()).isEqualTo(200);
+    }
+    long seconds = (System.currentTimeMillis() - started) / 1000 + 2;
+    var keys = app.redis().keys(pattern).await();
+    // One snapshot per second of reading (one a second in this test's configuration), whatever the readers.
+    assertThat(keys.size()).isLessThanOrEqualTo((int) seconds);
+  }
+
   @Test
   @DisplayName("trending ranks saved pins above unsaved ones and newer above older at equal engagement")
   void trendingOrder() {
@@ -269,6 +299,7 @@ class FeedsTest {
     for (int i = 0; i < 3; i++) {
       api().post("/api/v1/pins/" + popular + "/save", new JsonObject().put("board_id", saverBoard), saver);
     }
+    nextTrendingSnapshot();
     List<String> trending = readAll("/api/v1/feeds/trending", null, 100);
     assertThat(trending.indexOf(popular)).isLessThan(trending.indexOf(newer));
     assertThat(trending.indexOf(newer)).isLessThan(trending.indexOf(older));
