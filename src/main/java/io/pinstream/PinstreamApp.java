@@ -76,7 +76,8 @@ public final class PinstreamApp {
           Database.migrate(config.pg());
           new MediaStorage(config.media().dir()).prepare();
           return new PasswordHasher(vertx.createSharedWorkerExecutor("pinstream-passwords",
-              Math.max(2, Runtime.getRuntime().availableProcessors())), config.auth().bcryptCost());
+              Math.max(2, Runtime.getRuntime().availableProcessors())), config.auth().bcryptCost(),
+              config.auth().passwordQueueSize());
         }, false)
         .compose(passwords -> {
           PinstreamApp app = new PinstreamApp(vertx, new Components(vertx, config, registry, passwords));

@@ -50,7 +50,7 @@ public final class AccountsApi {
         "must be 3 to 30 of a-z, 0-9 and _");
     String password = in.requiredString("password", 8, 128);
     String displayName = in.optionalString("display_name", 1, 50);
-    String ip = ClientIp.of(ctx, trustForwardedFor);
+    String ip = ClientIp.limitKey(ctx, trustForwardedFor);
     Future<JsonObject> created = limiter.hit("signup", ip, limits.signupsPerIpPerHour(), HOUR)
         .compose(v -> {
           in.validate();
@@ -71,15 +71,19 @@ public final class AccountsApi {
     String password = in.requiredString("password", 1, 128);
     in.validate();
     String username = rawUsername.toLowerCase();
-    String ip = ClientIp.of(ctx, trustForwardedFor);
+    String ip = ClientIp.limitKey(ctx, trustForwardedFor);
+    // Guesses are counted per username and address, before the password is checked: concurrent
+    // guesses cannot all slip under the limit, and nobody elsewhere can lock the owner out.
+    String guesser = username + "@" + ip;
     Future<JsonObject> session = limiter.hit("login", ip, limits.loginsPerIpPer15Min(), QUARTER_HOUR)
-        .compose(v -> limiter.check("login_failure", username, limits.failedLoginsPerUsernamePer15Min()))
+        .compose(v -> limiter.attempt("login_guess", guesser, limits.failedLoginsPerUsernamePer15Min(), QUARTER_HOUR))
         .compose(v -> users.credentials(username))
         .compose(found -> passwords.verify(password, found == null ? null : found.passwordHash())
-            .compose(ok -> ok ? sessions.create(found.user().id()).map(token -> new JsonObject()
-                    .put("token", token).put("token_type", "Bearer").put("user", found.user().toJson()))
-                : limiter.hit("login_failure", username, Integer.MAX_VALUE, QUARTER_HOUR)
-                    .compose(x -> Future.failedFuture(Problems.unauthorized("Wrong username or password")))));
+            .compose(ok -> ok
+                ? limiter.succeeded("login_guess", guesser).otherwiseEmpty()
+                    .compose(x -> sessions.create(found.user().id())).map(token -> new JsonObject()
+                        .put("token", token).put("token_type", "Bearer").put("user", found.user().toJson()))
+                : Future.failedFuture(Problems.unauthorized("Wrong username or password"))));
     Responses.reply(ctx, 201, session);
   }
 

@@ -39,7 +39,8 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
                      int trendingDecaySeconds, int trendingSnapshotSeconds, int outboxLeaseSeconds) {
   }
 
-  public record Auth(int bcryptCost, int sessionTtlDays) {
+  /** @param passwordQueueSize password hashes and checks running or waiting at most; more get 503 */
+  public record Auth(int bcryptCost, int sessionTtlDays, int passwordQueueSize) {
   }
 
   /**
@@ -93,7 +94,8 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("feed", "trending_decay_seconds", 60, 10_000_000),
         r.integer("feed", "trending_snapshot_seconds", 1, 900),
         r.integer("feed", "outbox_lease_seconds", 1, 3600));
-    Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650));
+    Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650),
+        r.integer("auth", "password_queue_size", 1, 100_000));
     RateLimits limits = new RateLimits(
         r.integer("rate_limits", "signups_per_ip_per_hour", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "signups_per_username_per_hour", 1, Integer.MAX_VALUE),

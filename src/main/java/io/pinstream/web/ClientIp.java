@@ -21,4 +21,32 @@ public final class ClientIp {
     var remote = ctx.request().remoteAddress();
     return remote == null ? "unknown" : remote.host();
   }
+
+  /**
+   * Who a per-address limit counts: the address itself for IPv4, its /64 for IPv6 (one subscriber
+   * usually holds a whole /64, and could otherwise take a new address per request).
+   */
+  public static String limitKey(RoutingContext ctx, boolean trustForwardedFor) {
+    return network(of(ctx, trustForwardedFor));
+  }
+
+  static String network(String address) {
+    if (address.indexOf(':') < 0) {
+      return address;
+    }
+    try {
+      byte[] bytes = java.net.InetAddress.getByName(address.startsWith("[") ? address.substring(1, address.length() - 1)
+          : address).getAddress();
+      if (bytes.length != 16) {
+        return address;
+      }
+      StringBuilder prefix = new StringBuilder();
+      for (int i = 0; i < 8; i += 2) {
+        prefix.append(Integer.toHexString(((bytes[i] & 0xff) << 8) | (bytes[i + 1] & 0xff))).append(':');
+      }
+      return prefix.append(":/64").toString();
+    } catch (java.net.UnknownHostException e) {
+      return address; // not an address literal: count it as it is
+    }
+  }
 }

@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.pinstream.infra.RedisScripts;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 
 import java.util.List;
 
@@ -26,13 +25,36 @@ public final class RateLimiter {
       return {n, ttl}
       """;
 
+  /**
+   * Counts an attempt before it is tried, so concurrent attempts cannot all slip under the limit;
+   * past the limit, locks for a time that doubles with each lock in a day (backoff).
+   * KEYS: attempts, lock, lock level; ARGV: limit, window ms, first lock ms, longest lock ms.
+   * Returns {allowed (1/0), ms until the lock ends}.
+   */
+  private static final String ATTEMPT = """
+      local locked = redis.call('PTTL', KEYS[2])
+      if locked > 0 then return {0, locked} end
+      local n = redis.call('INCR', KEYS[1])
+      if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+      if n <= tonumber(ARGV[1]) then return {1, 0} end
+      local level = redis.call('INCR', KEYS[3])
+      redis.call('PEXPIRE', KEYS[3], 86400000)
+      local ms = math.min(tonumber(ARGV[3]) * 2 ^ (level - 1), tonumber(ARGV[4]))
+      redis.call('SET', KEYS[2], '1', 'PX', math.floor(ms))
+      redis.call('DEL', KEYS[1])
+      return {0, math.floor(ms)}
+      """;
+  private static final long DAY_MS = 86_400_000L;
+
   private final RedisScripts scripts;
   private final RedisScripts.Script hit;
+  private final RedisScripts.Script attempt;
   private final RedisKeys keys;
 
   public RateLimiter(RedisScripts scripts, RedisKeys keys) {
     this.scripts = scripts;
     this.hit = scripts.define(HIT);
+    this.attempt = scripts.define(ATTEMPT);
     this.keys = keys;
   }
 
@@ -47,16 +69,24 @@ public final class RateLimiter {
         });
   }
 
-  /** Fails with 429 when the counter is already at {@code limit}, without counting this call. */
-  public Future<Void> check(String what, String who, int limit) {
-    String key = keys.key("rl", what, who);
-    return scripts.batch(List.of(Request.cmd(Command.GET).arg(key), Request.cmd(Command.PTTL).arg(key)))
-        .compose(replies -> {
-          Response count = replies.get(0);
-          return count == null || count.toLong() < limit
-              ? Future.succeededFuture()
-              : Future.failedFuture(tooMany(what, replies.get(1).toLong()));
-        });
+  /**
+   * Counts an attempt of something that can be guessed (a password) before it is tried: at most
+   * {@code limit} in the window, then 429 for a lock of {@code windowSeconds}, doubling with each
+   * further lock within a day. {@link #succeeded} clears the count.
+   */
+  public Future<Void> attempt(String what, String who, int limit, int windowSeconds) {
+    long windowMs = windowSeconds * 1000L;
+    return scripts.send(attempt.call(List.of(keys.key("rl", what, who), keys.key("rl", what, who, "lock"),
+            keys.key("rl", what, who, "level")), Integer.toString(limit), Long.toString(windowMs),
+            Long.toString(windowMs), Long.toString(DAY_MS)))
+        .compose(reply -> reply.get(0).toInteger() == 1
+            ? Future.succeededFuture()
+            : Future.failedFuture(tooMany(what, reply.get(1).toLong())));
+  }
+
+  /** The attempts succeeded: their count starts again (a lock in force stays). */
+  public Future<Void> succeeded(String what, String who) {
+    return scripts.send(Request.cmd(Command.DEL).arg(keys.key("rl", what, who))).mapEmpty();
   }
 
   private static ServiceException tooMany(String what, long ttlMillis) {
