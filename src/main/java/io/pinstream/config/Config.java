@@ -54,7 +54,8 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
   }
 
   public record RateLimits(int signupsPerIpPerHour, int signupsPerUsernamePerHour, int loginsPerIpPer15Min,
-                           int failedLoginsPerUsernamePer15Min) {
+                           int failedLoginsPerUsernamePer15Min, int uploadsPerUserPerHour,
+                           long uploadBytesPerUserPerDay, int pinsPerUserPerMinute, int savesPerUserPerMinute) {
   }
 
   /**
@@ -100,7 +101,11 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("rate_limits", "signups_per_ip_per_hour", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "signups_per_username_per_hour", 1, Integer.MAX_VALUE),
         r.integer("rate_limits", "logins_per_ip_per_15min", 1, Integer.MAX_VALUE),
-        r.integer("rate_limits", "failed_logins_per_username_per_15min", 1, Integer.MAX_VALUE));
+        r.integer("rate_limits", "failed_logins_per_username_per_15min", 1, Integer.MAX_VALUE),
+        r.integer("rate_limits", "uploads_per_user_per_hour", 1, Integer.MAX_VALUE),
+        r.number("rate_limits", "upload_bytes_per_user_per_day", 1, Long.MAX_VALUE / 2),
+        r.integer("rate_limits", "pins_per_user_per_minute", 1, Integer.MAX_VALUE),
+        r.integer("rate_limits", "saves_per_user_per_minute", 1, Integer.MAX_VALUE));
     Shop shop = new Shop(r.secret("shop", "click_secret"),
         r.integer("shop", "pinner_share_bps", 0, 10_000),
         r.integer("shop", "click_batch_size", 1, 10_000),

@@ -20,24 +20,37 @@ public final class PinStore {
                        String altText, Long parentPinId, Product product) {
   }
 
-  /** Inserts the pin with its fan-out outbox row, and returns it as the API shows it: no second read. */
+  /**
+   * Inserts the pin with its fan-out outbox row, and returns it as the API shows it: no second read.
+   * A save of a pin to a board that already holds a save of it inserts nothing and returns null
+   * (one save per pin and board, see {@link #saveOf}).
+   */
   public Future<Pin> insert(NewPin pin) {
     Product product = pin.product();
     return pool.preparedQuery("""
             WITH p AS (
               INSERT INTO pins (board_id, owner_id, media_id, title, description, link, alt_text, parent_pin_id,
                                 merchant_id, price_minor, currency, availability)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *),
-            board_count AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1),
-            owner_count AS (UPDATE users SET pin_count = pin_count + 1 WHERE id = $2),
-            save_count AS (UPDATE pins SET save_count = save_count + 1 WHERE id = $8),
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+              ON CONFLICT (board_id, parent_pin_id) WHERE parent_pin_id IS NOT NULL AND deleted_at IS NULL DO NOTHING
+              RETURNING *),
+            board_count AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM p)),
+            owner_count AS (UPDATE users SET pin_count = pin_count + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM p)),
+            save_count AS (UPDATE pins SET save_count = save_count + 1 WHERE id = $8 AND EXISTS (SELECT 1 FROM p)),
             outbox AS (INSERT INTO feed_outbox (pin_id, action) SELECT id, 'add' FROM p)
             SELECT""" + " " + Pin.COLUMNS + " FROM p" + Pin.JOINS)
         .execute(Tuple.from(new Object[]{pin.boardId(), pin.ownerId(), pin.mediaId(), pin.title(), pin.description(),
             pin.link(), pin.altText(), pin.parentPinId(),
             product == null ? null : product.merchantId(), product == null ? null : product.priceMinor(),
             product == null ? null : product.currency(), product == null ? null : product.availability()}))
-        .map(rows -> Pin.from(rows.iterator().next()));
+        .map(rows -> rows.size() == 0 ? null : Pin.from(rows.iterator().next()));
+  }
+
+  /** The save of {@code parentPinId} on {@code boardId}, or null. */
+  public Future<Pin> saveOf(long boardId, long parentPinId) {
+    return pool.preparedQuery(Pin.SELECT + " WHERE p.board_id = $1 AND p.parent_pin_id = $2 AND p.deleted_at IS NULL")
+        .execute(Tuple.of(boardId, parentPinId))
+        .map(rows -> rows.size() == 0 ? null : Pin.from(rows.iterator().next()));
   }
 
   public Future<Pin> get(long id) {

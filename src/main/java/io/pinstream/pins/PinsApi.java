@@ -6,6 +6,8 @@ import io.pinstream.boards.BoardStore;
 import io.pinstream.common.Ids;
 import io.pinstream.web.JsonInput;
 import io.pinstream.common.Problems;
+import io.pinstream.config.Config;
+import io.pinstream.web.RateLimiter;
 import io.pinstream.web.Responses;
 import io.pinstream.media.Media;
 import io.pinstream.media.MediaStore;
@@ -24,6 +26,7 @@ import java.util.Locale;
 
 /** Pins: create, read, delete, save (repin). The lists of a board's and a user's pins are feeds ({@code feed.FeedsApi}). */
 public final class PinsApi {
+  private static final int MINUTE = 60;
   private final PinStore pins;
   private final BoardStore boards;
   private final MediaStore media;
@@ -31,9 +34,13 @@ public final class PinsApi {
   private final Auth auth;
   private final PinEncoder encoder;
   private final PinEvents events;
+  private final RateLimiter limiter;
+  private final Config.RateLimits limits;
 
   public PinsApi(PinStore pins, BoardStore boards, MediaStore media, MerchantStore merchants, Auth auth,
-                 PinEncoder encoder, PinEvents events) {
+                 PinEncoder encoder, PinEvents events, RateLimiter limiter, Config.RateLimits limits) {
+    this.limiter = limiter;
+    this.limits = limits;
     this.pins = pins;
     this.boards = boards;
     this.media = media;
@@ -62,7 +69,8 @@ public final class PinsApi {
     Product product = ProductPins.read(in, link);
     in.validate();
     Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
-    Future<Created> created = boards.owned(boardId, me.id())
+    Future<Created> created = limiter.hit("pins", Long.toString(me.id()), limits.pinsPerUserPerMinute(), MINUTE)
+        .compose(v -> boards.owned(boardId, me.id()))
         .compose(board -> ProductPins.check(merchants, product, link))
         .compose(checked -> photo)
         .compose(found -> {
@@ -91,24 +99,34 @@ public final class PinsApi {
         : pins.delete(id).compose(deleted -> settle(events.pinDeleted(id)))));
   }
 
-  /** A save copies the pin into one of the caller's boards, pointing back at it. */
+  /**
+   * A save copies the pin into one of the caller's boards, pointing back at it: 201. Saving it to the
+   * same board again changes nothing and answers that save: 200.
+   */
   private void save(RoutingContext ctx) {
     UserRef me = Auth.user(ctx);
     long id = Ids.pathId(ctx.pathParam("id"), "pin");
     JsonInput in = JsonInput.of(ctx);
     Long boardId = in.requiredId("board_id");
     in.validate();
-    Future<Created> saved = pins.get(id)
-        .compose(original -> boards.owned(boardId, me.id())
-            .compose(board -> pins.insert(new PinStore.NewPin(boardId, me.id(), original.media().id(),
-                original.title(), original.description(), original.link(), original.altText(), original.id(),
-                original.product()))))
-        .compose(copy -> deliver(copy, json -> events.pinCreated(copy, json).compose(v -> events.pinSaved(id))));
+    Future<Created> saved = limiter.hit("saves", Long.toString(me.id()), limits.savesPerUserPerMinute(), MINUTE)
+        .compose(v -> Future.all(pins.get(id), boards.owned(boardId, me.id())))
+        .compose(found -> {
+          Pin original = found.resultAt(0);
+          return pins.insert(new PinStore.NewPin(boardId, me.id(), original.media().id(), original.title(),
+                  original.description(), original.link(), original.altText(), original.id(), original.product()))
+              .compose(copy -> copy != null
+                  ? deliver(copy, json -> events.pinCreated(copy, json).compose(v -> events.pinSaved(id)))
+                  : pins.saveOf(boardId, id).map(existing -> new Created(existing, encoder.encode(existing), 200)));
+        });
     answerCreated(ctx, saved);
   }
 
-  /** A new pin, encoded once, and its delivery to the feeds. */
-  private record Created(Pin pin, byte[] json) {
+  /** A pin as answered: encoded once; 201 when just made, 200 when it existed (a repeated save). */
+  private record Created(Pin pin, byte[] json, int status) {
+    Created(Pin pin, byte[] json) {
+      this(pin, json, 201);
+    }
   }
 
   /**
@@ -124,7 +142,7 @@ public final class PinsApi {
   private static void answerCreated(RoutingContext ctx, Future<Created> created) {
     created.onSuccess(c -> {
       ctx.response().putHeader("Location", "/api/v1/pins/" + c.pin().id());
-      Responses.json(ctx, 201, Buffer.buffer(c.json()));
+      Responses.json(ctx, c.status(), Buffer.buffer(c.json()));
     }).onFailure(ctx::fail);
   }
 

@@ -296,8 +296,9 @@ class FeedsTest {
     String popular = pin(author, board, "popular");
     String older = pin(author, board, "older");
     String newer = pin(author, board, "newer");
-    for (int i = 0; i < 3; i++) {
-      api().post("/api/v1/pins/" + popular + "/save", new JsonObject().put("board_id", saverBoard), saver);
+    for (int i = 0; i < 3; i++) { // one save per board: three boards
+      String into = i == 0 ? saverBoard : api().createBoard(saver, "Saved " + i);
+      api().post("/api/v1/pins/" + popular + "/save", new JsonObject().put("board_id", into), saver);
     }
     nextTrendingSnapshot();
     List<String> trending = readAll("/api/v1/feeds/trending", null, 100);

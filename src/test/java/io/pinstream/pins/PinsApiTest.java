@@ -152,6 +152,44 @@ class PinsApiTest {
   }
 
   @Test
+  @DisplayName("saving the same pin to the same board again, even concurrently, is one save: 201 once, then 200 with it")
+  void saveIsIdempotent() throws Exception {
+    String author = app.api().signUpAndLogIn("twice_author");
+    String fan = app.api().signUpAndLogIn("twice_saver");
+    JsonObject original = app.api().createPin(author, app.api().createBoard(author, "Chairs"),
+        app.api().uploadPhoto(author), "Rattan chair");
+    String fanBoard = app.api().createBoard(fan, "Seats");
+    String path = "/api/v1/pins/" + original.getString("id") + "/save";
+    JsonObject body = new JsonObject().put("board_id", fanBoard);
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      var replies = new java.util.ArrayList<java.util.concurrent.Future<io.pinstream.testing.ApiClient.Reply>>();
+      for (int i = 0; i < 6; i++) {
+        replies.add(pool.submit(() -> app.api().post(path, body, fan)));
+      }
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      int created = 0;
+      for (var reply : replies) {
+        var r = reply.get();
+        assertThat(r.status()).isIn(200, 201);
+        created += r.status() == 201 ? 1 : 0;
+        ids.add(r.json().getString("id"));
+      }
+      assertThat(created).isEqualTo(1);
+      assertThat(ids).hasSize(1);
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(app.api().post(path, body, fan).status()).isEqualTo(200);
+    assertThat(app.api().get("/api/v1/pins/" + original.getString("id")).json().getInteger("save_count")).isEqualTo(1);
+    assertThat(app.api().get("/api/v1/boards/" + fanBoard).json().getInteger("pin_count")).isEqualTo(1);
+    assertThat(app.api().get("/api/v1/boards/" + fanBoard + "/pins").items()).hasSize(1);
+    // Another board is another save.
+    String other = app.api().createBoard(fan, "More seats");
+    assertThat(app.api().post(path, new JsonObject().put("board_id", other), fan).status()).isEqualTo(201);
+  }
+
+  @Test
   @DisplayName("board pins page without repeats or gaps while new pins arrive")
   void pagingWhilePinning() {
     String token = app.api().signUpAndLogIn("prolific");
