@@ -36,12 +36,15 @@ public final class PinstreamApp {
   private final Vertx vertx;
   private final Components components;
   private final List<HttpVerticle> httpVerticles = new CopyOnWriteArrayList<>();
+  private final ManagementServer management;
   private String workersDeployment;
+  private String managementDeployment;
   private String httpDeployment;
 
   private PinstreamApp(Vertx vertx, Components components) {
     this.vertx = vertx;
     this.components = components;
+    this.management = new ManagementServer(components);
   }
 
   /** A Vert.x instance whose metrics (HTTP latency histograms by route, pools) land in {@code registry}. */
@@ -85,7 +88,11 @@ public final class PinstreamApp {
           // subscribed before the first request, so no pin created through this node goes unannounced).
           return app.deployWorkers()
               .compose(v -> app.components.start())
-              .compose(v -> app.deployHttp())
+              .compose(v -> app.vertx.deployVerticle(app.management))
+              .compose(id -> {
+                app.managementDeployment = id;
+                return app.deployHttp();
+              })
               .map(app)
               .recover(e -> app.stop().transform(v -> Future.failedFuture(e)));
         });
@@ -113,9 +120,9 @@ public final class PinstreamApp {
         }, new DeploymentOptions().setInstances(instances))
         .map(id -> {
           httpDeployment = id;
-          log.info("Pinstream listening on {}:{} ({} event-loop verticles, {} thumbnail workers, {} transport)",
-              config.http().host(), port(), instances, config.media().workers(),
-              vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
+          log.info("Pinstream listening on {}:{} ({} event-loop verticles, {} thumbnail workers, {} transport); "
+                  + "metrics on {}:{}", config.http().host(), port(), instances, config.media().workers(),
+              vertx.isNativeTransportEnabled() ? "epoll" : "NIO", config.management().host(), managementPort());
           return null;
         });
   }
@@ -123,6 +130,11 @@ public final class PinstreamApp {
   /** The bound HTTP port (useful when configured as 0). */
   public int port() {
     return httpVerticles.get(0).port();
+  }
+
+  /** The bound management port ({@code /metrics}). */
+  public int managementPort() {
+    return management.port();
   }
 
   public Components components() {
@@ -136,6 +148,7 @@ public final class PinstreamApp {
    */
   public Future<Void> stop() {
     return undeploy(httpDeployment)
+        .eventually(() -> undeploy(managementDeployment))
         .eventually(() -> components.background.stop())
         .eventually(() -> undeploy(workersDeployment))
         .eventually(components::close);

@@ -39,7 +39,7 @@ final class Routes {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
       ctx.next();
     });
-    new OpsApi(vertx, c.pg, RedisAPI.api(c.redis), c.metrics).mount(router);
+    new OpsApi(vertx, c.pg, RedisAPI.api(c.redis), c.metrics).mount(router); // /metrics: ManagementServer
     String imageBaseUrl = c.config.media().publicBaseUrl();
 
     // Uploads and live connections read their own bodies: mounted before the body handler.

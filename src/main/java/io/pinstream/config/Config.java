@@ -6,8 +6,12 @@ import java.net.URI;
 import java.nio.file.Path;
 
 /** The whole configuration, validated once at start so a wrong setting fails fast with one line. */
-public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth auth, RateLimits rateLimits,
-                     Shop shop, Live live) {
+public record Config(Http http, Management management, Pg pg, Redis redis, Media media, Feed feed, Auth auth,
+                     RateLimits rateLimits, Shop shop, Live live) {
+
+  /** Where operators read {@code /metrics} (and the probes): a separate port, on loopback by default. */
+  public record Management(String host, int port) {
+  }
 
   public record Http(String host, int port, int instances, int jsonBodyLimit, int shutdownGraceSeconds,
                      boolean trustForwardedFor) {
@@ -77,6 +81,8 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("http", "json_body_limit", 1024, 16 * 1024 * 1024),
         r.integer("http", "shutdown_grace_seconds", 0, 600),
         r.bool("http", "trust_forwarded_for"));
+    Management management = new Management(r.string("management", "host"),
+        r.integer("management", "port", 0, 65535));
     Pg pg = new Pg(r.uri("pg", "uri", "postgresql", "postgres"), r.integer("pg", "pool_size", 1, 1000));
     Redis redis = new Redis(r.uri("redis", "uri", "redis", "rediss"), r.string("redis", "key_prefix"),
         r.integer("redis", "pool_size", 1, 1000));
@@ -120,7 +126,7 @@ public record Config(Http http, Pg pg, Redis redis, Media media, Feed feed, Auth
         r.integer("live", "ping_seconds", 1, 3600),
         r.integer("live", "idle_timeout_seconds", 2, 86_400),
         r.integer("live", "sse_heartbeat_seconds", 1, 3600));
-    return new Config(http, pg, redis, media, feed, auth, limits, shop, live);
+    return new Config(http, management, pg, redis, media, feed, auth, limits, shop, live);
   }
 
   /** Reads typed settings and names the environment variable in every complaint. */

@@ -11,7 +11,11 @@ import io.vertx.sqlclient.Pool;
 
 import java.util.List;
 
-/** {@code /health} (the process runs), {@code /ready} (PostgreSQL and Redis answer) and {@code /metrics}. */
+/**
+ * {@code /health} (the process runs) and {@code /ready} (PostgreSQL and Redis answer), on the public
+ * port and the management port; {@code /metrics} only on the management port ({@link #mountManagement}),
+ * which listens on loopback unless the operator says otherwise.
+ */
 public final class OpsApi {
   private static final long CHECK_TIMEOUT_MS = 2000;
   private final Vertx vertx;
@@ -31,7 +35,12 @@ public final class OpsApi {
         .putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store")
         .end(new JsonObject().put("status", "up").encode()));
     root.get("/ready").handler(this::ready);
-    root.get("/metrics").handler(this::metrics);
+  }
+
+  /** The management port's routes: the probes and {@code /metrics}. */
+  public void mountManagement(Router router) {
+    mount(router);
+    router.get("/metrics").handler(this::metrics);
   }
 
   private void ready(RoutingContext ctx) {

@@ -42,6 +42,7 @@ final class BenchApp implements AutoCloseable {
     // Unique per run, and short like the default "ps:" (key length is part of what Redis pays per key).
     json.getJsonObject("redis").put("key_prefix", "pb" + Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36) + ":");
     json.getJsonObject("http").put("port", 0).put("host", "127.0.0.1");
+    json.getJsonObject("management").put("port", 0);
     json.getJsonObject("media").put("dir", Files.createTempDirectory("pinstream-bench").toString());
     json.getJsonObject("auth").put("bcrypt_cost", 4);
     customize.accept(json);

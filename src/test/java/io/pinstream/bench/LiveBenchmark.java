@@ -437,10 +437,13 @@ public final class LiveBenchmark {
   private static final class Server implements AutoCloseable {
     final Process process;
     final int port;
+    /** Where a Pinstream server's /metrics is (its management port); the peers have none. */
+    final int managementPort;
 
-    private Server(Process process, int port) {
+    private Server(Process process, int port, int managementPort) {
       this.process = process;
       this.port = port;
+      this.managementPort = managementPort;
     }
 
     String base() {
@@ -450,7 +453,7 @@ public final class LiveBenchmark {
     /** The server's Prometheus samples without labels, by name. */
     Map<String, Double> metrics() throws Exception {
       Map<String, Double> samples = new java.util.HashMap<>();
-      String body = HTTP.send(HttpRequest.newBuilder(URI.create(base() + "/metrics")).build(),
+      String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString()).body();
       body.lines().filter(l -> !l.startsWith("#") && !l.contains("{")).forEach(l -> {
         String[] parts = l.split(" ");
@@ -471,6 +474,7 @@ public final class LiveBenchmark {
 
     static Server pinstream(String db, String name) throws Exception {
       int port = freePort();
+      int managementPort = freePort();
       List<String> command = new ArrayList<>(List.of("java"));
       String options = System.getProperty("serverJvm", SERVER_JVM) + " " + System.getProperty("serverJvmArgs", "");
       command.addAll(List.of(options.trim().split("\\s+")));
@@ -479,6 +483,7 @@ public final class LiveBenchmark {
       Map<String, String> env = pb.environment();
       env.put("PINSTREAM_HTTP_HOST", "127.0.0.1");
       env.put("PINSTREAM_HTTP_PORT", Integer.toString(port));
+      env.put("PINSTREAM_MANAGEMENT_PORT", Integer.toString(managementPort));
       env.put("PINSTREAM_HTTP_SHUTDOWN_GRACE_SECONDS", "1");
       // 1 event loop, like the peers' one JavaScript thread: the load client needs the other core.
       // 0 = one per core, the service's default.
@@ -490,7 +495,7 @@ public final class LiveBenchmark {
       env.put("PINSTREAM_ACCESS_LOG", "OFF");
       env.put("PINSTREAM_LOG_LEVEL", "WARN");
       pb.redirectErrorStream(true).redirectOutput(new File("target/live-bench-" + name + ".log"));
-      Server server = new Server(pb.start(), port);
+      Server server = new Server(pb.start(), port, managementPort);
       server.awaitHttp("/ready");
       return server;
     }
@@ -500,7 +505,7 @@ public final class LiveBenchmark {
       ProcessBuilder pb = new ProcessBuilder("node", script).directory(NODE.toFile());
       pb.environment().put("PORT", Integer.toString(port));
       pb.redirectErrorStream(true).redirectOutput(new File("target/live-bench-" + script + ".log"));
-      Server server = new Server(pb.start(), port);
+      Server server = new Server(pb.start(), port, -1);
       server.awaitHttp("/publish-ready-probe");
       return server;
     }

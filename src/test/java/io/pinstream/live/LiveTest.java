@@ -532,7 +532,7 @@ class LiveTest {
   }
 
   private static double metric(String name) {
-    for (String line : api().get("/metrics").body().split("\n")) {
+    for (String line : app.management().get("/metrics").body().split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }

@@ -28,7 +28,8 @@ class OpsTest {
   @DisplayName("/metrics is Prometheus text with HTTP latency histograms labelled by route")
   void metrics() {
     app.api().get("/api/v1/users/nobody_at_all");
-    var metrics = app.api().get("/metrics");
+    assertThat(app.api().get("/metrics").status()).as("metrics are not on the public port").isEqualTo(404);
+    var metrics = app.management().get("/metrics");
     assertThat(metrics.status()).isEqualTo(200);
     assertThat(metrics.header("Content-Type")).startsWith("text/plain");
     assertThat(metrics.body())

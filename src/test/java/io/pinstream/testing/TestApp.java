@@ -73,6 +73,7 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
         .put("uri", System.getenv().getOrDefault("PINSTREAM_REDIS_URI", "redis://127.0.0.1:6379/0"))
         .put("key_prefix", "test:" + runId + ":");
     json.getJsonObject("http").put("port", 0).put("instances", 1).put("host", "127.0.0.1").put("shutdown_grace_seconds", 5);
+    json.getJsonObject("management").put("port", 0);
     json.getJsonObject("media").put("dir", mediaDir.toString());
     json.getJsonObject("auth").put("bcrypt_cost", 4);
     // Tests sign up many users from one address; RateLimitTest sets its own small limits.
@@ -146,6 +147,11 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
     var pg = Database.connectOptions(config.pg());
     return java.sql.DriverManager.getConnection("jdbc:postgresql://" + pg.getHost() + ":" + pg.getPort() + "/"
         + pg.getDatabase(), pg.getUser(), pg.getPassword());
+  }
+
+  /** A client of the management port ({@code /metrics}). */
+  public ApiClient management() {
+    return new ApiClient("http://127.0.0.1:" + app.managementPort());
   }
 
   public ApiClient api() {
