@@ -114,7 +114,7 @@ public final class Components {
     cluster = background.add("cluster channel", new ClusterChannel(vertx, redis, events, config.redis(), keys, 15_000));
     limiter = new RateLimiter(scripts, keys);
 
-    sessions = new SessionStore(pg, RedisAPI.api(redis), keys, config.auth().sessionTtlDays(), cluster);
+    sessions = new SessionStore(pg, RedisAPI.api(redis), keys, config.auth(), cluster);
     users = new UserStore(pg);
     auth = new Auth(sessions);
     boards = new BoardStore(pg);

@@ -42,6 +42,7 @@ public final class AccountsApi {
     api.post("/api/v1/accounts").handler(this::signUp);
     api.post("/api/v1/sessions").handler(this::logIn);
     api.delete("/api/v1/sessions/current").handler(auth.required()).handler(this::logOut);
+    api.delete("/api/v1/sessions").handler(auth.required()).handler(this::logOutEverywhere);
   }
 
   private void signUp(RoutingContext ctx) {
@@ -85,6 +86,10 @@ public final class AccountsApi {
                         .put("token", token).put("token_type", "Bearer").put("user", found.user().toJson()))
                 : Future.failedFuture(Problems.unauthorized("Wrong username or password"))));
     Responses.reply(ctx, 201, session);
+  }
+
+  private void logOutEverywhere(RoutingContext ctx) {
+    Responses.replyEmpty(ctx, sessions.revokeAll(Auth.user(ctx).id()));
   }
 
   private void logOut(RoutingContext ctx) {

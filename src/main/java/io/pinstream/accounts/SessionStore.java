@@ -1,6 +1,7 @@
 package io.pinstream.accounts;
 
 import io.pinstream.common.BearerTokens;
+import io.pinstream.config.Config;
 import io.pinstream.infra.ClusterChannel;
 import io.pinstream.infra.RedisKeys;
 import io.vertx.core.Future;
@@ -39,14 +40,16 @@ public final class SessionStore {
   private final RedisAPI redis;
   private final RedisKeys keys;
   private final int ttlDays;
+  private final int idleSeconds;
   private final SessionCache local = new SessionCache();
   private final ClusterChannel.Type<SessionRevoked> revocations;
 
-  public SessionStore(Pool pool, RedisAPI redis, RedisKeys keys, int ttlDays, ClusterChannel cluster) {
+  public SessionStore(Pool pool, RedisAPI redis, RedisKeys keys, Config.Auth auth, ClusterChannel cluster) {
     this.pool = pool;
     this.redis = redis;
     this.keys = keys;
-    this.ttlDays = ttlDays;
+    this.ttlDays = auth.sessionTtlDays();
+    this.idleSeconds = auth.sessionIdleSeconds();
     this.revocations = cluster.register("session_revoked", SessionRevoked.class, SessionRevoked::fingerprint,
         SessionRevoked::new);
     revocations.subscribe(revoked -> local.forget(revoked.fingerprint()));
@@ -92,18 +95,21 @@ public final class SessionStore {
             local.put(fingerprint, user, Long.parseLong(parts[1]) - System.currentTimeMillis() / 1000);
             return Future.succeededFuture(user);
           }
+          // Checks the session and marks it used in one statement: an idle session has ended.
           return pool.preparedQuery("""
-                  SELECT u.id, u.username, extract(epoch FROM s.expires_at - now())::bigint AS seconds_left
-                    FROM sessions s JOIN users u ON u.id = s.user_id
-                   WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()""")
-              .execute(Tuple.of(hash))
+                  UPDATE sessions s SET last_seen_at = now() FROM users u
+                   WHERE s.token_hash = $1 AND u.id = s.user_id AND s.revoked_at IS NULL AND s.expires_at > now()
+                     AND s.last_seen_at > now() - make_interval(secs => $2)
+                  RETURNING u.id, u.username, extract(epoch FROM s.expires_at - now())::bigint AS seconds_left""")
+              .execute(Tuple.of(hash, idleSeconds))
               .map(rows -> {
                 if (rows.size() == 0) {
                   return null;
                 }
                 Row row = rows.iterator().next();
                 UserRef user = new UserRef(row.getLong("id"), row.getString("username"));
-                long secondsLeft = row.getLong("seconds_left");
+                // Cached for less than the idle limit, so a session in use is seen (and kept alive) in time.
+                long secondsLeft = Math.min(row.getLong("seconds_left"), Math.max(1, idleSeconds / 2));
                 long expiresAt = System.currentTimeMillis() / 1000 + secondsLeft;
                 // NX: a revocation that landed since the SELECT left a tombstone, which must win.
                 redis.set(List.of(cacheKey, user.id() + ":" + expiresAt + ":" + user.username(),
@@ -123,14 +129,35 @@ public final class SessionStore {
     String fingerprint = fingerprint(hash);
     return pool.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL")
         .execute(Tuple.of(hash))
-        .compose(v -> {
-          local.forget(fingerprint);
-          return redis.set(List.of(keys.key("session", fingerprint), REVOKED, "EX", Integer.toString(CACHE_SECONDS)));
-        })
+        .compose(v -> revoked(fingerprint));
+  }
+
+  /** After the row is revoked: this node's copy goes, Redis keeps a tombstone, every node is told. */
+  private Future<Void> revoked(String fingerprint) {
+    local.forget(fingerprint);
+    return redis.set(List.of(keys.key("session", fingerprint), REVOKED, "EX", Integer.toString(CACHE_SECONDS)))
         .compose(v -> revocations.publish(new SessionRevoked(fingerprint)).recover(e -> {
           log.warn("telling the other nodes that a session was revoked failed: {}", e.toString());
           return Future.succeededFuture();
-        }));
+        }))
+        .mapEmpty();
+  }
+
+  /**
+   * Log out everywhere: every session of the user is revoked, on every node, and the live connections
+   * opened with them are closed.
+   */
+  public Future<Void> revokeAll(long userId) {
+    return pool.preparedQuery("UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL "
+            + "RETURNING token_hash")
+        .execute(Tuple.of(userId))
+        .compose(rows -> {
+          List<Future<Void>> told = new java.util.ArrayList<>();
+          for (Row row : rows) {
+            told.add(revoked(fingerprint(row.getBuffer(0))));
+          }
+          return Future.all(told).mapEmpty();
+        });
   }
 
   /** A name for a session that is not its token (hex SHA-256): what may be logged or broadcast. */

@@ -43,8 +43,11 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
                      int trendingDecaySeconds, int trendingSnapshotSeconds, int outboxLeaseSeconds) {
   }
 
-  /** @param passwordQueueSize password hashes and checks running or waiting at most; more get 503 */
-  public record Auth(int bcryptCost, int sessionTtlDays, int passwordQueueSize) {
+  /**
+   * @param sessionIdleSeconds a session unused this long ends (besides its absolute {@code sessionTtlDays})
+   * @param passwordQueueSize  password hashes and checks running or waiting at most; more get 503
+   */
+  public record Auth(int bcryptCost, int sessionTtlDays, int sessionIdleSeconds, int passwordQueueSize) {
   }
 
   /**
@@ -102,6 +105,7 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.integer("feed", "trending_snapshot_seconds", 1, 900),
         r.integer("feed", "outbox_lease_seconds", 1, 3600));
     Auth auth = new Auth(r.integer("auth", "bcrypt_cost", 4, 31), r.integer("auth", "session_ttl_days", 1, 3650),
+        r.integer("auth", "session_idle_seconds", 1, Integer.MAX_VALUE),
         r.integer("auth", "password_queue_size", 1, 100_000));
     RateLimits limits = new RateLimits(
         r.integer("rate_limits", "signups_per_ip_per_hour", 1, Integer.MAX_VALUE),

@@ -406,6 +406,33 @@ class LiveTest {
   }
 
   @Test
+  @DisplayName("logging out everywhere revokes every session of the user and closes all their live connections")
+  void logoutEverywhere() throws Exception {
+    String first = app.api().signUpAndLogIn("live_everywhere");
+    String second = app.api().logIn("live_everywhere", "correct horse");
+    String bystander = app.api().signUpAndLogIn("live_bystander");
+    LiveClient a = LiveClient.connect(app.vertx(), app.port(), first);
+    LiveClient b = LiveClient.connect(app.vertx(), app.port(), second);
+    LiveClient c = LiveClient.connect(app.vertx(), app.port(), bystander);
+    try {
+      assertThat(app.api().delete("/api/v1/sessions", second).status()).isEqualTo(204);
+      for (int i = 0; i < 100 && (a.closeCode == null || b.closeCode == null); i++) {
+        Thread.sleep(20);
+      }
+      assertThat(a.closeCode).isEqualTo((short) 4003);
+      assertThat(b.closeCode).isEqualTo((short) 4003);
+      assertThat(c.closeCode).isNull();
+      assertThat(app.api().get("/api/v1/feeds/home", first).status()).isEqualTo(401);
+      assertThat(app.api().get("/api/v1/feeds/home", second).status()).isEqualTo(401);
+      assertThat(app.api().get("/api/v1/feeds/home", bystander).status()).isEqualTo(200);
+    } finally {
+      a.close();
+      b.close();
+      c.close();
+    }
+  }
+
+  @Test
   @DisplayName("a connection that answers no ping is closed after the idle timeout (4001)")
   void idle() throws Exception {
     try (RawWebSocket silent = RawWebSocket.open(app.port(), null)) {
