@@ -34,8 +34,10 @@ import io.pinstream.shop.Attribution;
 import io.pinstream.shop.ClickRecorder;
 import io.pinstream.shop.ClickTargets;
 import io.pinstream.shop.ConversionStore;
+import io.pinstream.shop.DomainVerifier;
 import io.pinstream.shop.MerchantStore;
 import io.pinstream.shop.PinsClicked;
+import io.pinstream.shop.ProductPins;
 import io.pinstream.shop.Reports;
 import io.pinstream.web.RateLimiter;
 import io.vertx.core.Future;
@@ -87,6 +89,8 @@ public final class Components {
   final Reports reports;
   final ClickRecorder clicks;
   final ClickTargets clickTargets;
+  final ProductPins productPins;
+  final DomainVerifier domains;
   final Attribution attribution;
 
   // pins, feeds, live
@@ -133,6 +137,8 @@ public final class Components {
     clicks = background.add("click recorder", new ClickRecorder(vertx, pg, events, scripts, keys, shop.clickSecret(),
         shop.clickBatchSize(), shop.clickFlushMs()));
     clickTargets = new ClickTargets(pg);
+    productPins = new ProductPins(pg, merchants);
+    domains = new DomainVerifier(vertx, shop);
     attribution = new Attribution(conversions, clicks, shop.pinnerShareBps());
 
     pins = new PinStore(pg);

@@ -71,8 +71,12 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
    * @param pinnerShareBps  the pinner's share of each commission, in basis points
    * @param clickBatchSize  clicks written to PostgreSQL in one statement at most
    * @param clickFlushMs    how often buffered clicks are written
+   * @param domainVerification whether /go redirects only to merchants that proved their domain ("on");
+   *                        "off" treats every domain as verified (development and tests)
+   * @param verificationUrl where a merchant's verification file is read, {domain} replaced
    */
-  public record Shop(String clickSecret, int pinnerShareBps, int clickBatchSize, int clickFlushMs) {
+  public record Shop(String clickSecret, int pinnerShareBps, int clickBatchSize, int clickFlushMs,
+                     boolean domainVerification, String verificationUrl) {
   }
 
   public static Config from(JsonObject json) {
@@ -119,7 +123,9 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
     Shop shop = new Shop(r.secret("shop", "click_secret"),
         r.integer("shop", "pinner_share_bps", 0, 10_000),
         r.integer("shop", "click_batch_size", 1, 10_000),
-        r.integer("shop", "click_flush_ms", 1, 600_000));
+        r.integer("shop", "click_flush_ms", 1, 600_000),
+        r.onOff("shop", "domain_verification"),
+        r.string("shop", "verification_url"));
     Live live = new Live(
         java.util.Arrays.stream(r.optionalString("live", "allowed_origins").split(","))
             .map(String::trim).filter(o -> !o.isEmpty()).toList(),
@@ -166,6 +172,14 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         throw new ConfigException(env(section, key) + " must be a string");
       }
       return s;
+    }
+
+    boolean onOff(String section, String key) {
+      String value = string(section, key);
+      if (!value.equals("on") && !value.equals("off")) {
+        throw new ConfigException(env(section, key) + " must be on or off, got '" + value + "'");
+      }
+      return value.equals("on");
     }
 
     boolean bool(String section, String key) {

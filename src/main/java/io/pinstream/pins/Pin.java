@@ -22,13 +22,13 @@ public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner
   public static final String COLUMNS = """
       p.id, p.created_at, p.board_id, p.owner_id, u.username AS owner_username, p.title, p.description,
              p.link, p.alt_text, p.parent_pin_id, p.save_count, p.click_count,
-             p.merchant_id, p.price_minor, p.currency, p.availability,
              m.id AS media_id, m.sha256 AS media_sha256, m.format AS media_format, m.bytes AS media_bytes,
              m.width AS media_width, m.height AS media_height, m.status AS media_status, m.images AS media_images,
-             m.dominant_color AS media_dominant_color, m.failure_code AS media_failure_code
-      """;
-  /** Joins a pin's owner and media to {@code p}. */
-  public static final String JOINS = " JOIN users u ON u.id = p.owner_id JOIN media m ON m.id = p.media_id ";
+             m.dominant_color AS media_dominant_color, m.failure_code AS media_failure_code,
+      """ + Product.PIN_COLUMNS;
+  /** Joins a pin's owner, media and product to {@code p}. */
+  public static final String JOINS = " JOIN users u ON u.id = p.owner_id JOIN media m ON m.id = p.media_id "
+      + Product.PIN_JOIN;
   public static final String SELECT = "SELECT " + COLUMNS + " FROM pins p" + JOINS;
 
   public static Pin from(Row row) {

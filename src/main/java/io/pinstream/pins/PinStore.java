@@ -30,8 +30,8 @@ public final class PinStore {
     return pool.preparedQuery("""
             WITH p AS (
               INSERT INTO pins (board_id, owner_id, media_id, title, description, link, alt_text, parent_pin_id,
-                                merchant_id, price_minor, currency, availability)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                                merchant_id, product_id)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
               ON CONFLICT (board_id, parent_pin_id) WHERE parent_pin_id IS NOT NULL AND deleted_at IS NULL DO NOTHING
               RETURNING *),
             board_count AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM p)),
@@ -41,8 +41,7 @@ public final class PinStore {
             SELECT""" + " " + Pin.COLUMNS + " FROM p" + Pin.JOINS)
         .execute(Tuple.from(new Object[]{pin.boardId(), pin.ownerId(), pin.mediaId(), pin.title(), pin.description(),
             pin.link(), pin.altText(), pin.parentPinId(),
-            product == null ? null : product.merchantId(), product == null ? null : product.priceMinor(),
-            product == null ? null : product.currency(), product == null ? null : product.availability()}))
+            product == null ? null : product.merchantId(), product == null ? null : product.id()}))
         .map(rows -> rows.size() == 0 ? null : Pin.from(rows.iterator().next()));
   }
 

@@ -11,7 +11,6 @@ import io.pinstream.web.RateLimiter;
 import io.pinstream.web.Responses;
 import io.pinstream.media.Media;
 import io.pinstream.media.MediaStore;
-import io.pinstream.shop.MerchantStore;
 import io.pinstream.shop.Product;
 import io.pinstream.shop.ProductPins;
 import io.vertx.core.Future;
@@ -30,21 +29,21 @@ public final class PinsApi {
   private final PinStore pins;
   private final BoardStore boards;
   private final MediaStore media;
-  private final MerchantStore merchants;
+  private final ProductPins productPins;
   private final Auth auth;
   private final PinEncoder encoder;
   private final PinEvents events;
   private final RateLimiter limiter;
   private final Config.RateLimits limits;
 
-  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, MerchantStore merchants, Auth auth,
+  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, ProductPins productPins, Auth auth,
                  PinEncoder encoder, PinEvents events, RateLimiter limiter, Config.RateLimits limits) {
     this.limiter = limiter;
     this.limits = limits;
     this.pins = pins;
     this.boards = boards;
     this.media = media;
-    this.merchants = merchants;
+    this.productPins = productPins;
     this.auth = auth;
     this.encoder = encoder;
     this.events = events;
@@ -66,21 +65,20 @@ public final class PinsApi {
     String description = in.optionalString("description", 0, 800);
     String altText = in.optionalString("alt_text", 0, 500);
     String link = httpLink(in, in.optionalString("link", 1, 2048));
-    Product product = ProductPins.read(in, link);
+    ProductPins.Request product = ProductPins.read(in, link);
     in.validate();
     Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
     Future<Created> created = limiter.hit("pins", Long.toString(me.id()), limits.pinsPerUserPerMinute(), MINUTE)
         .compose(v -> boards.owned(boardId, me.id()))
-        .compose(board -> ProductPins.check(merchants, product, link))
-        .compose(checked -> photo)
-        .compose(found -> {
+        .compose(board -> productPins.resolve(me.id(), product, link))
+        .compose(resolved -> photo.compose(found -> {
           if (found == null || Media.FAILED.equals(found.status())) {
             return Future.failedFuture(Problems.invalid("media_id", found == null
                 ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
           }
           return pins.insert(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
-              product));
-        })
+              resolved));
+        }))
         .compose(pin -> deliver(pin, json -> events.pinCreated(pin, json)));
     answerCreated(ctx, created);
   }

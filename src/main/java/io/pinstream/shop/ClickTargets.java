@@ -18,8 +18,8 @@ public final class ClickTargets {
   private final Pool pool;
   private final ConcurrentHashMap<Long, Target> cache = new ConcurrentHashMap<>();
 
-  /** {@code link} is null for a pin without one. */
-  record Target(long pinId, String link, Long merchantId, long ownerId, long loadedAt) {
+  /** {@code link} is null for a pin without one; {@code merchantVerified} whether its merchant proved its domain. */
+  record Target(long pinId, String link, Long merchantId, boolean merchantVerified, long ownerId, long loadedAt) {
   }
 
   public ClickTargets(Pool pool) {
@@ -33,7 +33,10 @@ public final class ClickTargets {
     if (cached != null && now - cached.loadedAt() < TTL_MS) {
       return Future.succeededFuture(cached);
     }
-    return pool.preparedQuery("SELECT link, merchant_id, owner_id FROM pins WHERE id = $1 AND deleted_at IS NULL")
+    return pool.preparedQuery("""
+            SELECT p.link, p.merchant_id, p.owner_id, m.domain_verified_at IS NOT NULL AS verified
+              FROM pins p LEFT JOIN merchants m ON m.id = p.merchant_id
+             WHERE p.id = $1 AND p.deleted_at IS NULL""")
         .execute(Tuple.of(pinId))
         .map(rows -> {
           if (rows.size() == 0) {
@@ -41,8 +44,8 @@ public final class ClickTargets {
             return null;
           }
           Row row = rows.iterator().next();
-          Target target = new Target(pinId, row.getString("link"), row.getLong("merchant_id"), row.getLong("owner_id"),
-              now);
+          Target target = new Target(pinId, row.getString("link"), row.getLong("merchant_id"),
+              Boolean.TRUE.equals(row.getBoolean("verified")), row.getLong("owner_id"), now);
           if (cache.size() >= MAX_ENTRIES) {
             cache.clear();
           }

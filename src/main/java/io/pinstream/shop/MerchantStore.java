@@ -4,6 +4,7 @@ import io.pinstream.common.BearerTokens;
 import io.pinstream.common.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
@@ -27,12 +28,26 @@ public final class MerchantStore {
   public Future<Created> create(long ownerId, String name, String domain, int rateBps, int windowDays,
                                 String currency) {
     String key = BearerTokens.random(KEY_PREFIX, 32);
+    String verificationToken = BearerTokens.random("", 24);
     return pool.preparedQuery("""
             INSERT INTO merchants (owner_id, name, domain, commission_rate_bps, attribution_window_days, currency,
-                                   api_key_hash)
-            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING""" + " " + Merchant.COLUMNS)
-        .execute(Tuple.from(new Object[]{ownerId, name, domain, rateBps, windowDays, currency, hash(key)}))
-        .map(rows -> new Created(Merchant.from(rows.iterator().next()), key));
+                                   api_key_hash, verification_token)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING""" + " " + Merchant.COLUMNS)
+        .execute(Tuple.from(new Object[]{ownerId, name, domain, rateBps, windowDays, currency, hash(key),
+            verificationToken}))
+        .map(rows -> new Created(Merchant.from(rows.iterator().next()), key))
+        .recover(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState())
+            && String.valueOf(pg.getConstraint()).contains("domain")
+            ? Future.failedFuture(Problems.conflict("domain_taken", "Another merchant has the domain " + domain))
+            : Future.failedFuture(e));
+  }
+
+  /** Records that the merchant proved its domain; the merchant as it is now. */
+  public Future<Merchant> markVerified(long id) {
+    return pool.preparedQuery("UPDATE merchants SET domain_verified_at = coalesce(domain_verified_at, now()) "
+            + "WHERE id = $1 RETURNING " + Merchant.COLUMNS)
+        .execute(Tuple.of(id))
+        .map(rows -> Merchant.from(rows.iterator().next()));
   }
 
   /** The merchant, or null. */

@@ -41,11 +41,14 @@ public final class ShopApi {
   private final ClickRecorder clicks;
   private final ClickTargets targets;
   private final Attribution attribution;
+  private final DomainVerifier verifier;
   private final Auth auth;
   private final boolean trustForwardedFor;
 
   public ShopApi(MerchantStore merchants, ConversionStore conversions, Reports reports, ClickRecorder clicks,
-                 ClickTargets targets, Attribution attribution, Auth auth, boolean trustForwardedFor) {
+                 ClickTargets targets, Attribution attribution, DomainVerifier verifier, Auth auth,
+                 boolean trustForwardedFor) {
+    this.verifier = verifier;
     this.merchants = merchants;
     this.conversions = conversions;
     this.reports = reports;
@@ -60,6 +63,7 @@ public final class ShopApi {
     router.get("/go/:pin_id").handler(auth.optional()).handler(this::go);
     router.post("/api/v1/merchants").handler(auth.required()).handler(this::createMerchant);
     router.get("/api/v1/merchants/:id").handler(this::getMerchant);
+    router.post("/api/v1/merchants/:id/verification").handler(auth.required()).handler(this::verifyDomain);
     router.get("/api/v1/merchants/:id/report").handler(merchantKeyOrUser()).handler(this::report);
     router.post("/api/v1/conversions").handler(merchantKey()).handler(this::convert);
     router.post("/api/v1/conversions/:id/refund").handler(merchantKey()).handler(this::refund);
@@ -68,7 +72,11 @@ public final class ShopApi {
 
   // ---- the redirect ----
 
-  /** 302 at once; the click goes to the batching recorder and never holds up the answer. */
+  /**
+   * A product pin of a merchant with a verified domain: 302 to the product with {@code pclid}, at
+   * once (the click goes to the batching recorder and never holds up the answer). Any other pin with
+   * a link: a page that shows where it leads (the click is recorded, for no merchant).
+   */
   private void go(RoutingContext ctx) {
     Long pinId = Ids.parse(ctx.pathParam("pin_id"));
     if (pinId == null) {
@@ -83,14 +91,20 @@ public final class ShopApi {
       if (target.link() == null) {
         throw Problems.notFound("pin_has_no_link", "Pin " + pinId + " links nowhere");
       }
+      boolean redirect = target.merchantId() != null && verifier.redirects(target.merchantVerified());
       String clickId = newClickId();
       String agent = ctx.request().getHeader("User-Agent");
       String referrer = ctx.request().getHeader("Referer");
       // Handed over before the answer goes out, so whoever sees the 302 can rely on the click being taken.
-      clicks.record(new Click(clickId, pinId, target.merchantId(), target.ownerId(), viewer == null ? null : viewer.id(),
+      clicks.record(new Click(clickId, pinId, redirect ? target.merchantId() : null, target.ownerId(),
+          viewer == null ? null : viewer.id(),
           clicks.hash(ClientIp.of(ctx, trustForwardedFor)), clicks.hash(agent == null ? "" : agent),
           referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 512)),
           agent == null || agent.isBlank() || BOT.matcher(agent).find(), OffsetDateTime.now(ZoneOffset.UTC)));
+      if (!redirect) {
+        LeavingPage.send(ctx.response(), target.link());
+        return null;
+      }
       ctx.response().setStatusCode(302)
           .putHeader("Location", withClickId(target.link(), clickId))
           .putHeader("Cache-Control", "no-store")
@@ -132,12 +146,31 @@ public final class ShopApi {
             window == null ? 30 : window.intValue(), currency)
         .map(created -> {
           ctx.response().putHeader("Location", "/api/v1/merchants/" + created.merchant().id());
-          return created.merchant().toJson().put("api_key", created.apiKey());
+          return created.merchant().toJson().put("api_key", created.apiKey())
+              .put("verification", created.merchant().verificationJson(verifier.fileUrl(created.merchant().domain())));
         }));
   }
 
   private void getMerchant(RoutingContext ctx) {
     Responses.reply(ctx, 200, merchants.get(Ids.pathId(ctx.pathParam("id"), "merchant")).map(Merchant::toJson));
+  }
+
+  /**
+   * The owner asks the server to check the merchant's domain now: 200 with the merchant (verified),
+   * or 422 {@code domain_not_verified} saying what the server saw.
+   */
+  private void verifyDomain(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx.pathParam("id"), "merchant");
+    Responses.reply(ctx, 200, merchants.get(id)
+        .compose(merchant -> {
+          if (merchant.ownerId() != me.id()) {
+            return Future.failedFuture(Problems.forbidden("not_merchant_owner", "Only the merchant's owner verifies its domain"));
+          }
+          return merchant.domainVerified() ? Future.succeededFuture(merchant)
+              : verifier.check(merchant).compose(v -> merchants.markVerified(id));
+        })
+        .map(merchant -> merchant.toJson().put("verification", merchant.verificationJson(verifier.fileUrl(merchant.domain())))));
   }
 
   /** {@code Authorization: Bearer <api_key>} of a merchant. */

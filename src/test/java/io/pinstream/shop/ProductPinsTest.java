@@ -42,6 +42,40 @@ class ProductPinsTest {
   }
 
   @Test
+  @DisplayName("product data is the merchant's: others pin only published products at the merchant's price, and see its updates")
+  void merchantOwnsProductData() {
+    String owner = shop.api().signUpAndLogIn("teashop");
+    String pinner = shop.api().signUpAndLogIn("teafan");
+    JsonObject merchant = shop.merchant(owner, "tea.example.com", 800);
+    String id = merchant.getString("id");
+    String link = "https://tea.example.com/oolong";
+
+    var unpublished = shop.postPin(pinner, link, Shop.product(id, 100, "CNY"));
+    assertThat(unpublished.status()).isEqualTo(403);
+    assertThat(unpublished.json().getString("code")).isEqualTo("product_not_published");
+
+    shop.postPin(owner, link, Shop.product(id, 3800, "CNY")); // the owner publishes it by pinning it
+    var cheap = shop.postPin(pinner, link, Shop.product(id, 100, "CNY"));
+    assertThat(cheap.status()).as("CN\u00a51 for a real shop's page").isEqualTo(422);
+    assertThat(cheap.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("product.price");
+    var otherCurrency = shop.postPin(pinner, link, Shop.product(id, 3800, "USD"));
+    assertThat(otherCurrency.status()).isEqualTo(422);
+    var soldOut = shop.postPin(pinner, link, Shop.product(id, 3800, "CNY").put("availability", "out_of_stock"));
+    assertThat(soldOut.status()).isEqualTo(422);
+
+    var fair = shop.postPin(pinner, link, Shop.product(id, 3800, "CNY"));
+    assertThat(fair.status()).isEqualTo(201);
+    String pinId = fair.json().getString("id");
+
+    // The merchant's owner changes the price and availability: every pin of the product shows it.
+    assertThat(shop.postPin(owner, link, Shop.product(id, 4200, "CNY").put("availability", "preorder")).status())
+        .isEqualTo(201);
+    JsonObject product = shop.api().get("/api/v1/pins/" + pinId).json().getJsonObject("product");
+    assertThat(product.getJsonObject("price").getLong("amount_minor")).isEqualTo(4200);
+    assertThat(product.getString("availability")).isEqualTo("preorder");
+  }
+
+  @Test
   @DisplayName("unknown merchant, bad price, bad availability and a link off the merchant's domain are 422")
   void invalidProducts() {
     String owner = shop.api().signUpAndLogIn("rugshop");

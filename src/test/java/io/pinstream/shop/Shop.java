@@ -32,8 +32,13 @@ final class Shop {
     if (reply.status() != 201) {
       throw new IllegalStateException("merchant creation failed: " + reply);
     }
+    owners.put(reply.json().getString("id"), ownerToken);
     return reply.json();
   }
+
+  /** Merchant id -> its owner's token: products are published by their merchant's owner. */
+  private final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<String> published = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   ApiClient.Reply postPin(String token, String link, JsonObject product) {
     String board = boardOf(token);
@@ -47,7 +52,15 @@ final class Shop {
     return api().post("/api/v1/pins", body, token);
   }
 
+  /**
+   * A product pin by {@code token}. A pinner can only pin what the merchant published, so when the
+   * pinner is not the merchant's owner, the owner pins (publishes) the product first, once.
+   */
   JsonObject productPin(String token, JsonObject merchant, String link, long priceMinor) {
+    String owner = owners.get(merchant.getString("id"));
+    if (owner != null && !owner.equals(token) && published.add(merchant.getString("id") + " " + link)) {
+      productPin(owner, merchant, link, priceMinor);
+    }
     var reply = postPin(token, link, product(merchant.getString("id"), priceMinor, "CNY"));
     if (reply.status() != 201) {
       throw new IllegalStateException("product pin failed: " + reply);

@@ -74,6 +74,9 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
         .put("key_prefix", "test:" + runId + ":");
     json.getJsonObject("http").put("port", 0).put("instances", 1).put("host", "127.0.0.1").put("shutdown_grace_seconds", 5);
     json.getJsonObject("management").put("port", 0);
+    // Merchants' domains count as verified (example.com and friends cannot serve a token);
+    // DomainVerificationTest checks the real thing against a local server.
+    json.getJsonObject("shop").put("domain_verification", "off");
     json.getJsonObject("media").put("dir", mediaDir.toString());
     json.getJsonObject("auth").put("bcrypt_cost", 4);
     // Tests sign up many users from one address; RateLimitTest sets its own small limits.
