@@ -60,6 +60,7 @@ final class LiveHub {
       relay.pinEvents().subscribe(this::onEvent);
       relay.follows().subscribe(this::onFollowsChanged);
       relay.revocations().subscribe(this::onSessionRevoked);
+      relay.onResubscribed(this::resyncAll);
       // A tenth of the shortest heartbeat interval (at most a second): each sweep pings a slice of the connections.
       long sweepMs = Math.min(1000, Math.min(config.pingSeconds(), config.sseHeartbeatSeconds()) * 100L);
       sweeper = vertx.setPeriodic(sweepMs, id -> sweep());
@@ -182,6 +183,17 @@ final class LiveHub {
   }
 
   // ---- what the relay delivers ----
+
+  /** Every subscription may have missed events: each is told to catch up (from its feed, with since). */
+  private void resyncAll() {
+    for (LiveConnection c : List.copyOf(connections)) {
+      for (Subscription sub : List.copyOf(c.subscriptions)) {
+        if (!c.closed) {
+          send(c, "resync", null, LiveProtocol.resync(sub.topic.name(), "relay_reconnected"));
+        }
+      }
+    }
+  }
 
   private void onSessionRevoked(SessionRevoked revoked) {
     List.copyOf(connections).stream().filter(c -> revoked.fingerprint().equals(c.session)).forEach(c -> {

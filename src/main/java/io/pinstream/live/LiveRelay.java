@@ -53,6 +53,9 @@ public final class LiveRelay implements Background {
     this.follows = cluster.register("follows_changed", FollowsChanged.class, f -> Long.toString(f.userId()),
         text -> new FollowsChanged(Long.parseLong(text)));
     this.revocations = sessions.revocations();
+    // Events published while this node's subscription was down never reach it: every hub tells its
+    // clients to catch up (with since, from the feeds), so no gap stays silent.
+    cluster.onResubscribed(() -> events.publish(new Resubscribed()));
     Gauge.builder("pinstream.live.connections", connections, AtomicInteger::get)
         .description("Open live connections (WebSocket and SSE)").register(metrics);
     this.delivered = Counter.builder("pinstream.live.delivered").description("Live messages written to clients")
@@ -95,6 +98,15 @@ public final class LiveRelay implements Background {
 
   private static LiveEvent event(PinDelivered delivered, String pin) {
     return new LiveEvent(delivered.pinId(), delivered.ownerId(), delivered.ownerUsername(), delivered.boardId(), pin);
+  }
+
+  /** This node's cluster subscription was re-made: live events may have been missed meanwhile. */
+  record Resubscribed() {
+  }
+
+  /** Receives {@link Resubscribed} on the calling hub's event loop. */
+  void onResubscribed(Runnable action) {
+    events.consumer(Resubscribed.class, r -> action.run());
   }
 
   ClusterChannel.Type<LiveEvent> pinEvents() {
