@@ -20,7 +20,8 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
   public record Pg(String uri, int poolSize) {
   }
 
-  public record Redis(String uri, String keyPrefix, int poolSize) {
+  /** @param commandTimeoutMs a Redis command's deadline: past it the request is answered 503, not kept waiting */
+  public record Redis(String uri, String keyPrefix, int poolSize, int commandTimeoutMs) {
   }
 
   /**
@@ -92,7 +93,7 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.integer("management", "port", 0, 65535));
     Pg pg = new Pg(r.uri("pg", "uri", "postgresql", "postgres"), r.integer("pg", "pool_size", 1, 1000));
     Redis redis = new Redis(r.uri("redis", "uri", "redis", "rediss"), r.string("redis", "key_prefix"),
-        r.integer("redis", "pool_size", 1, 1000));
+        r.integer("redis", "pool_size", 1, 1000), r.integer("redis", "command_timeout_ms", 10, 600_000));
     Media media = new Media(Path.of(r.string("media", "dir")),
         r.number("media", "max_upload_bytes", 1, Long.MAX_VALUE),
         r.number("media", "max_pixels", 1, 1_000_000_000L),

@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -29,19 +31,61 @@ import java.util.function.Supplier;
  * queue of unanswered commands full or its connection not dialled go through the pooled client.
  * A connection that fails or closes is forgotten and dialled again by the next command; the
  * commands waiting on it fail, as they would on a pooled one.
+ *
+ * <p>Every command has a deadline ({@code redis.command_timeout_ms}): a Redis that is frozen (or a
+ * network that swallows packets) answers nothing, not even an error. Rather than a timer per command,
+ * a watchdog looks at each loop connection a few times per deadline: one that has commands waiting and
+ * has answered none of them for the whole deadline (or that is still being dialled) is given up:
+ * what waits on it fails (on its event loop), and the next command dials again. Pooled commands get a plain timeout. Every
+ * failure that is not a Redis error reply becomes one typed 503.
  */
 public final class MultiplexedRedis implements Redis {
+  private final Vertx vertx;
   private final Redis dialer;
   private final Redis pooled;
-  private final Map<Thread, Future<RedisConnection>> byLoop = new ConcurrentHashMap<>();
+  private final long timeoutMs;
+  private final Map<Thread, LoopConnection> byLoop = new ConcurrentHashMap<>();
+  private final long watchdog;
+
+  /** One event loop's connection and how it is doing. */
+  private static final class LoopConnection {
+    final Context loop;
+    final Promise<RedisConnection> dialling = Promise.promise();
+    final Future<RedisConnection> connection = dialling.future();
+    final long dialledAt = System.currentTimeMillis();
+    /** The answers its commands' callers wait for; failed by the watchdog when Redis goes silent. */
+    final Set<Promise<?>> waiting = ConcurrentHashMap.newKeySet();
+    /** When it last answered a command (or, idle before, when it was sent one). */
+    volatile long lastAnswer = System.currentTimeMillis();
+
+    LoopConnection(Context loop) {
+      this.loop = loop;
+    }
+
+    /** Fails whatever waits on this connection, on its event loop (where the callers' answers are written). */
+    void giveUp() {
+      loop.runOnContext(v -> {
+        dialling.tryFail("Redis did not answer the dial in time");
+        List.copyOf(waiting).forEach(p -> p.tryFail(new java.util.concurrent.TimeoutException(
+            "Redis did not answer in time")));
+        waiting.clear();
+      });
+      // Handed back: the client marks it closed and drops it once Redis (or the network) lets go.
+      connection.onSuccess(RedisConnection::close);
+    }
+  }
 
   /**
-   * @param dialer where the per-loop connections come from (each is held, never returned)
-   * @param pooled for everything else
+   * @param dialer    where the per-loop connections come from (each is held, never returned)
+   * @param pooled    for everything else
+   * @param timeoutMs a command's deadline
    */
-  public MultiplexedRedis(Redis dialer, Redis pooled) {
+  public MultiplexedRedis(Vertx vertx, Redis dialer, Redis pooled, long timeoutMs) {
+    this.vertx = vertx;
     this.dialer = dialer;
     this.pooled = pooled;
+    this.timeoutMs = timeoutMs;
+    this.watchdog = vertx.setPeriodic(Math.max(50, timeoutMs / 4), id -> checkDeadlines());
   }
 
   @Override
@@ -54,6 +98,20 @@ public final class MultiplexedRedis implements Redis {
     return on(conn -> conn.batch(requests), () -> pooled.batch(requests)).recover(MultiplexedRedis::typed);
   }
 
+  @Override
+  public Future<RedisConnection> connect() {
+    return pooled.connect();
+  }
+
+  @Override
+  public Future<Void> close() {
+    vertx.cancelTimer(watchdog);
+    List<Future<?>> closing = new ArrayList<>();
+    byLoop.values().forEach(loop -> closing.add(loop.connection.compose(RedisConnection::close).otherwiseEmpty()));
+    byLoop.clear();
+    return Future.join(closing).transform(v -> Future.join(dialer.close(), pooled.close())).mapEmpty();
+  }
+
   /**
    * An error reply from Redis (a Response, such as NOSCRIPT or WRONGTYPE) stays what it is; any other
    * failure (refused, closed, timed out, no connection to lend: the client reports some of these as
@@ -64,56 +122,75 @@ public final class MultiplexedRedis implements Redis {
         : Problems.unavailable("redis_unavailable", "Redis is not answering; try again shortly", 2));
   }
 
-  @Override
-  public Future<RedisConnection> connect() {
-    return pooled.connect();
-  }
-
-  @Override
-  public Future<Void> close() {
-    List<Future<?>> closing = new ArrayList<>();
-    byLoop.values().forEach(conn -> closing.add(conn.compose(RedisConnection::close).otherwiseEmpty()));
-    byLoop.clear();
-    return Future.join(closing).transform(v -> Future.join(dialer.close(), pooled.close())).mapEmpty();
-  }
-
   private <T> Future<T> on(Function<RedisConnection, Future<T>> command, Supplier<Future<T>> fallback) {
     Context context = Vertx.currentContext();
     if (context == null || !context.isEventLoopContext()) {
-      return fallback.get();
+      return fallback.get().timeout(timeoutMs, TimeUnit.MILLISECONDS);
     }
-    return loopConnection().transform(ar -> ar.failed() || ar.result().pendingQueueFull()
-        ? fallback.get()
-        : command.apply(ar.result()));
+    LoopConnection loop = loopConnection(context);
+    Promise<T> answer = Promise.promise();
+    if (loop.waiting.isEmpty()) {
+      loop.lastAnswer = System.currentTimeMillis(); // idle until now: the deadline counts from this command
+    }
+    loop.waiting.add(answer);
+    loop.connection
+        .transform(ar -> ar.failed() || ar.result().pendingQueueFull()
+            ? fallback.get().timeout(timeoutMs, TimeUnit.MILLISECONDS)
+            : command.apply(ar.result()))
+        .onComplete(done -> {
+          if (loop.waiting.remove(answer)) {
+            loop.lastAnswer = System.currentTimeMillis();
+            if (done.succeeded()) {
+              answer.tryComplete(done.result());
+            } else {
+              answer.tryFail(done.cause());
+            }
+          }
+        });
+    return answer.future();
   }
 
   /** This event loop's connection, dialled on first use (and again after it failed). */
-  private Future<RedisConnection> loopConnection() {
-    Thread loop = Thread.currentThread();
-    Future<RedisConnection> current = byLoop.get(loop);
-    if (current != null && !current.failed()) {
+  private LoopConnection loopConnection(Context context) {
+    Thread thread = Thread.currentThread();
+    LoopConnection current = byLoop.get(thread);
+    if (current != null && !current.connection.failed()) {
       return current;
     }
-    Promise<RedisConnection> dialling = Promise.promise();
-    Future<RedisConnection> future = dialling.future();
-    byLoop.put(loop, future);
+    LoopConnection loop = new LoopConnection(context);
+    byLoop.put(thread, loop);
     dialer.connect().onComplete(ar -> {
       if (ar.failed()) {
-        byLoop.remove(loop, future);
-        dialling.fail(ar.cause());
+        byLoop.remove(thread, loop);
+        loop.dialling.tryFail(ar.cause());
         return;
       }
       RedisConnection conn = ar.result();
-      conn.exceptionHandler(e -> forget(loop, future, conn));
-      conn.endHandler(v -> forget(loop, future, conn));
-      dialling.complete(conn);
+      if (!loop.dialling.tryComplete(conn)) {
+        conn.close(); // the watchdog gave up on this dial meanwhile
+        return;
+      }
+      conn.exceptionHandler(e -> forget(thread, loop));
+      conn.endHandler(v -> forget(thread, loop));
     });
-    return future;
+    return loop;
   }
 
-  private void forget(Thread loop, Future<RedisConnection> future, RedisConnection conn) {
-    if (byLoop.remove(loop, future)) {
-      conn.close();
+  private void forget(Thread thread, LoopConnection loop) {
+    if (byLoop.remove(thread, loop)) {
+      loop.connection.onSuccess(RedisConnection::close);
     }
+  }
+
+  /** Closes loop connections that kept commands waiting past the deadline (their commands fail), and stuck dials. */
+  private void checkDeadlines() {
+    long now = System.currentTimeMillis();
+    byLoop.forEach((thread, loop) -> {
+      boolean dialStuck = !loop.connection.isComplete() && now - loop.dialledAt > timeoutMs;
+      boolean silent = !loop.waiting.isEmpty() && now - loop.lastAnswer > timeoutMs;
+      if ((dialStuck || silent) && byLoop.remove(thread, loop)) {
+        loop.giveUp();
+      }
+    });
   }
 }

@@ -23,6 +23,6 @@ public final class RedisClients {
         .setMaxPoolSize(redis.poolSize())
         .setMaxPoolWaiting(redis.poolSize() * 64)
         .setMaxWaitingHandlers(4096));
-    return new MultiplexedRedis(dialer, pooled);
+    return new MultiplexedRedis(vertx, dialer, pooled, redis.commandTimeoutMs());
   }
 }

@@ -1,7 +1,9 @@
 package io.pinstream.ops;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -62,11 +64,20 @@ public final class OpsApi {
     });
   }
 
-  /** Succeeds with whether the probe answered in time; never fails. */
+  /**
+   * Succeeds with whether the probe answered in time; never fails. The deadline is a timer of the
+   * request's own event loop, and the answer is completed there, whatever thread the probe ends on:
+   * the readiness answer must be written on its loop (strict thread mode), within its deadline.
+   */
   private Future<Boolean> check(Future<?> probe) {
-    return probe.timeout(CHECK_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
-        .map(true)
-        .otherwise(false);
+    Context context = vertx.getOrCreateContext();
+    Promise<Boolean> answer = Promise.promise();
+    long deadline = vertx.setTimer(CHECK_TIMEOUT_MS, id -> answer.tryComplete(false));
+    probe.onComplete(done -> context.runOnContext(v -> {
+      vertx.cancelTimer(deadline);
+      answer.tryComplete(done.succeeded());
+    }));
+    return answer.future();
   }
 
   private void metrics(RoutingContext ctx) {

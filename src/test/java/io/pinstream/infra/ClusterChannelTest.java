@@ -35,7 +35,7 @@ class ClusterChannelTest {
     vertx = Vertx.vertx();
     Config.Redis config = Config.from(ConfigLoader.defaults()).redis();
     String uri = System.getenv().getOrDefault("PINSTREAM_REDIS_URI", config.uri());
-    config = new Config.Redis(uri, "test:" + UUID.randomUUID() + ":", config.poolSize());
+    config = new Config.Redis(uri, "test:" + UUID.randomUUID() + ":", config.poolSize(), config.commandTimeoutMs());
     redis = RedisClients.commands(vertx, config);
     // A keepalive every 100 ms: the subscriber connection sees PING replies among the messages all the time.
     channel = new ClusterChannel(vertx, redis, new LocalEvents(vertx), config, new RedisKeys(config.keyPrefix()), 100);
