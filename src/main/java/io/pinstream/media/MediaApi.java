@@ -103,7 +103,7 @@ public final class MediaApi {
     return vertx.executeBlocking(() -> ImageProbe.probe(received.file(), config.maxPixels()), false)
         .recover(e -> {
           MediaStorage.deleteQuietly(received.file());
-          return Future.failedFuture(toProblem(e));
+          return Future.failedFuture(e);
         })
         .compose(info -> store.bySha(received.sha256()).compose(existing -> {
           if (existing != null) {
@@ -128,7 +128,7 @@ public final class MediaApi {
   /** The same bytes were uploaded before: answer with that media (a failed one fails again). */
   private Future<Media> answerExisting(Media existing) {
     if (Media.FAILED.equals(existing.status())) {
-      return Future.failedFuture(rejection(existing.failureCode()));
+      return Future.failedFuture(ImageRejectedException.forFailureCode(existing.failureCode()));
     }
     return Future.succeededFuture(existing);
   }
@@ -141,33 +141,11 @@ public final class MediaApi {
           if (Media.FAILED.equals(status)) {
             // The uploader is still here to be told: leave no trace of the rejected upload.
             return store.get(media.id()).compose(failed -> store.deleteUnused(media.id())
-                .compose(v -> Future.failedFuture(rejection(failed == null ? null : failed.failureCode()))));
+                .compose(v -> Future.failedFuture(ImageRejectedException.forFailureCode(
+                    failed == null ? null : failed.failureCode()))));
           }
           return Media.READY.equals(status) ? store.get(media.id()) : Future.succeededFuture(media);
         });
-  }
-
-  private static ServiceException rejection(String code) {
-    if ("image_too_large".equals(code)) {
-      return Problems.unprocessable("image_too_large", "The image has more pixels than this service accepts");
-    }
-    if ("unsupported_media_type".equals(code)) {
-      return Problems.unsupportedMediaType("This file is not an image format this service accepts");
-    }
-    return Problems.unprocessable("image_corrupt", "The image is corrupt or truncated");
-  }
-
-  static Throwable toProblem(Throwable e) {
-    if (e instanceof ImageRejectedException rejected) {
-      String title = switch (rejected.status()) {
-        case 413 -> "Content Too Large";
-        case 415 -> "Unsupported Media Type";
-        case 400 -> "Bad Request";
-        default -> "Unprocessable Content";
-      };
-      return new ServiceException(rejected.status(), rejected.code(), title, rejected.getMessage());
-    }
-    return e;
   }
 
   /**

@@ -68,7 +68,7 @@ public final class ThumbnailVerticle extends VerticleBase {
       return store.markFailed(media.id(), e.code()).map(Media.FAILED);
     } catch (NoSuchFileException e) {
       // The original is gone (deleted by hand?): nothing can ever render it.
-      return store.markFailed(media.id(), "image_missing").map(Media.FAILED);
+      return store.markFailed(media.id(), ImageRejectedException.MISSING).map(Media.FAILED);
     } catch (IOException | RuntimeException e) {
       // Left in 'processing': the lease runs out and the sweeper tries again later.
       return Future.failedFuture(e);
