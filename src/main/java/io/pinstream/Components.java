@@ -121,8 +121,8 @@ public final class Components {
     mediaStorage = new MediaStorage(mediaConfig.dir());
     media = new MediaStore(pg);
     mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels());
-    thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, media, mediaConfig.workers(),
-        mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
+    thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, events, media,
+        mediaConfig.workers(), mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
 
     Config.Shop shop = config.shop();
     merchants = new MerchantStore(pg);

@@ -120,7 +120,7 @@ public final class MediaApi {
                   return answerExisting(stored.media());
                 }
                 reservationUsed[0] = true;
-                return waitForThumbnails(stored.media());
+                return waitForThumbnails(stored.media(), info);
               });
         }));
   }
@@ -133,18 +133,25 @@ public final class MediaApi {
     return Future.succeededFuture(existing);
   }
 
-  private Future<Media> waitForThumbnails(Media media) {
-    Future<String> job = queue.run(media.id(), true);
-    return job.timeout(config.syncWaitMs(), TimeUnit.MILLISECONDS)
-        .otherwise(e -> Media.PROCESSING)
-        .compose(status -> {
-          if (Media.FAILED.equals(status)) {
-            // The uploader is still here to be told: leave no trace of the rejected upload.
-            return store.get(media.id()).compose(failed -> store.deleteUnused(media.id())
-                .compose(v -> Future.failedFuture(ImageRejectedException.forFailureCode(
-                    failed == null ? null : failed.failureCode()))));
+  /**
+   * Hands the job to the workers and waits up to {@code sync_wait_ms} for the row they write: ready
+   * is 201 with its images, failed is the rejection (and nothing of the upload is kept), anything
+   * else is the processing media (202), finished later.
+   */
+  private Future<Media> waitForThumbnails(Media media, ImageInfo info) {
+    return queue.run(new ThumbnailJob(media, info, true))
+        .timeout(config.syncWaitMs(), TimeUnit.MILLISECONDS)
+        .otherwise(e -> null)
+        .compose(written -> {
+          if (written == null) {
+            return Future.succeededFuture(media);
           }
-          return Media.READY.equals(status) ? store.get(media.id()) : Future.succeededFuture(media);
+          if (Media.FAILED.equals(written.status())) {
+            // The uploader is still here to be told: leave no trace of the rejected upload.
+            return store.deleteUnused(media.id())
+                .compose(v -> Future.failedFuture(ImageRejectedException.forFailureCode(written.failureCode())));
+          }
+          return Future.succeededFuture(written);
         });
   }
 

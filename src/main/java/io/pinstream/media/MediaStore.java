@@ -70,9 +70,13 @@ public final class MediaStore {
         .map(MediaStore::first);
   }
 
-  public Future<Void> markFailed(long id, String code) {
-    return pool.preparedQuery("UPDATE media SET status = 'failed', failure_code = $2, claimed_until = NULL WHERE id = $1")
-        .execute(Tuple.of(id, code)).mapEmpty();
+  public Future<Media> markFailed(long id, String code) {
+    return pool.preparedQuery("""
+            UPDATE media m SET status = 'failed', failure_code = $2, claimed_until = NULL
+             WHERE id = $1
+            RETURNING""" + " " + Media.COLUMNS)
+        .execute(Tuple.of(id, code))
+        .map(MediaStore::first);
   }
 
   /** Removes a media nobody has seen yet (its upload was answered with the rejection). */
@@ -82,15 +86,15 @@ public final class MediaStore {
   }
 
   /** Jobs nobody holds: left by a crash, by a full queue, or by a node that died mid-render. */
-  public Future<List<Long>> abandonedJobs(int limit) {
-    return pool.preparedQuery("""
-            SELECT id FROM media WHERE status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())
-             ORDER BY id LIMIT $1""")
+  public Future<List<Media>> abandonedJobs(int limit) {
+    return pool.preparedQuery(SELECT + """
+            WHERE m.status = 'processing' AND (m.claimed_until IS NULL OR m.claimed_until < now())
+             ORDER BY m.id LIMIT $1""")
         .execute(Tuple.of(limit))
         .map(rows -> {
-          List<Long> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(r.getLong(0)));
-          return ids;
+          List<Media> jobs = new ArrayList<>(rows.size());
+          rows.forEach(r -> jobs.add(Media.from(r)));
+          return jobs;
         });
   }
 
