@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.pinstream.infra.Background;
 import io.pinstream.infra.LocalEvents;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,24 +62,41 @@ public final class ThumbnailQueue implements Background {
   }
 
   /**
-   * Renders a media using a place taken with {@link #tryReserve}; completes with the row the worker
-   * wrote (status ready or failed), or null when the job was skipped (another worker holds it, or it
-   * is done already).
+   * Renders a media using a place taken with {@link #tryReserve}; completes, on the caller's context,
+   * with the row the worker wrote (status ready or failed), or null when the job was skipped (another
+   * worker holds it, or it is done already). While a job for the same media is running (asked for by
+   * any event loop) the caller joins it and its place is given back at once; otherwise the place is
+   * given back when the job ends, however it ends.
    */
   public Future<Media> run(ThumbnailJob request) {
     long mediaId = request.media().id();
-    Future<Media> existing = running.get(mediaId);
-    if (existing != null) {
+    Promise<Media> flight = Promise.promise();
+    Future<Media> running = this.running.putIfAbsent(mediaId, flight.future());
+    if (running != null) {
       release();
-      return existing;
+      return onCallersContext(running);
     }
-    Future<Media> job = events.request(request, JOB_TIMEOUT_MS);
-    running.put(mediaId, job);
+    Future<Media> job;
+    try {
+      job = events.request(request, JOB_TIMEOUT_MS);
+    } catch (RuntimeException e) {
+      job = Future.failedFuture(e);
+    }
     job.onComplete(done -> {
-      running.remove(mediaId, job);
+      // Out of the map before anyone hears of the result: a later caller starts a new job.
+      this.running.remove(mediaId, flight.future());
       release();
+      flight.handle(done);
     });
-    return job;
+    return onCallersContext(flight.future());
+  }
+
+  /**
+   * The flight is completed on the context that started it; each caller hears of it on its own
+   * (an HTTP response must be written on its request's event loop).
+   */
+  private Future<Media> onCallersContext(Future<Media> flight) {
+    return Future.fromCompletionStage(flight.toCompletionStage(), vertx.getOrCreateContext());
   }
 
   /** Starts the periodic sweep for abandoned jobs (and runs one now). */
