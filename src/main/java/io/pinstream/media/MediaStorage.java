@@ -1,5 +1,7 @@
 package io.pinstream.media;
 
+import io.vertx.core.json.JsonObject;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -68,6 +70,19 @@ public final class MediaStorage {
   void writeImage(String sha256, String file, AtomicFiles.Writer writer) throws IOException {
     Files.createDirectories(imageDir(sha256));
     AtomicFiles.write(image(sha256, file), writer);
+  }
+
+  /** Blocking: whether every file named in a ready media's {@code images} is on disk. */
+  boolean hasImages(String sha256, JsonObject images) {
+    if (images == null) {
+      return false;
+    }
+    for (String size : images.fieldNames()) {
+      if (!Files.isRegularFile(image(sha256, images.getJsonObject(size).getString("file")))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Blocking: removes everything stored for this upload. */

@@ -56,6 +56,11 @@ public final class ThumbnailVerticle extends VerticleBase {
     if (media == null) {
       return Future.succeededFuture();
     }
+    if (media.ready() && storage.hasImages(media.sha256(), media.images())) {
+      // A re-render asked for by a request that found a file missing just before another re-render
+      // of this media put it back: nothing is missing any more.
+      return Future.succeededFuture(media);
+    }
     long start = System.nanoTime();
     try {
       MediaProcessor.Result result = processor.process(media);
