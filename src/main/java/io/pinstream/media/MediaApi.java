@@ -35,15 +35,17 @@ public final class MediaApi {
   private final Vertx vertx;
   private final MediaStore store;
   private final MediaStorage storage;
+  private final MediaProcessor processor;
   private final ThumbnailQueue queue;
   private final Auth auth;
   private final Config.Media config;
 
-  public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, ThumbnailQueue queue, Auth auth,
-                  Config.Media config) {
+  public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, MediaProcessor processor, ThumbnailQueue queue,
+                  Auth auth, Config.Media config) {
     this.vertx = vertx;
     this.store = store;
     this.storage = storage;
+    this.processor = processor;
     this.queue = queue;
     this.auth = auth;
     this.config = config;
@@ -100,7 +102,7 @@ public final class MediaApi {
   }
 
   private Future<Media> accept(UploadReceiver.Received received, UserRef me, boolean[] reservationUsed) {
-    return vertx.executeBlocking(() -> ImageProbe.probe(received.file(), config.maxPixels()), false)
+    return vertx.executeBlocking(() -> processor.probe(received.file()), false)
         .recover(e -> {
           MediaStorage.deleteQuietly(received.file());
           return Future.failedFuture(e);

@@ -63,7 +63,7 @@ public final class ThumbnailVerticle extends VerticleBase {
     }
     long start = System.nanoTime();
     try {
-      MediaProcessor.Result result = processor.process(media);
+      MediaProcessor.Result result = processor.process(media, info);
       duration.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
       return store.markReady(media.id(), result.images(), result.dominantColor());
     } catch (ImageRejectedException e) {

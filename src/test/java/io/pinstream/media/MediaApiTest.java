@@ -97,6 +97,19 @@ class MediaApiTest {
   }
 
   @Test
+  @DisplayName("a new upload's header is probed once: the worker renders with what the upload read")
+  void oneUploadOneProbe() throws Exception {
+    double before = probes();
+    var reply = api().upload(token, TestImages.jpeg(TestImages.noise(700, 500, 41), false));
+    assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+    assertThat(probes() - before).isEqualTo(1.0);
+  }
+
+  private static double probes() {
+    return app.app().components().metrics().get("pinstream.media.probes").counter().count();
+  }
+
+  @Test
   @DisplayName("the same bytes uploaded twice are stored once")
   void dedupe() throws Exception {
     byte[] photo = TestImages.jpeg(TestImages.noise(300, 200, 7), false);
