@@ -88,11 +88,14 @@ public final class MediaApi {
     boolean[] reservationUsed = {false};
     UploadReceiver.receive(vertx, request, storage.newTempFile(), config.maxUploadBytes())
         .compose(received -> accept(received, me, reservationUsed))
-        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
-        .onFailure(e -> {
+        .onComplete(done -> {
+          // Whatever the outcome, a place no job took is given back (a duplicate upload runs no job).
           if (!reservationUsed[0]) {
             queue.release();
           }
+        })
+        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
+        .onFailure(e -> {
           if (e instanceof ServiceException api && api.status() == 413) {
             refuseUnread(ctx, api);
           } else {

@@ -128,6 +128,22 @@ class MediaApiTest {
   }
 
   @Test
+  @DisplayName("a duplicate upload runs no job and gives its place in the thumbnail queue back")
+  void duplicatesGiveTheirQueuePlaceBack() throws Exception {
+    byte[] photo = TestImages.jpeg(TestImages.noise(120, 80, 43), false);
+    int places = app.config().media().workers() + app.config().media().queueSize();
+    for (int i = 0; i <= places; i++) {
+      var reply = api().upload(token, photo);
+      assertThat(reply.status()).as("upload " + i + ": " + reply.body()).isEqualTo(201);
+    }
+    assertThat(queueDepth()).isZero();
+  }
+
+  private static double queueDepth() {
+    return app.app().components().metrics().get("pinstream.thumbnail.queue.depth").gauge().value();
+  }
+
+  @Test
   @DisplayName("hostile and broken files get their exact status and code, leave nothing behind, and the server stays up")
   void hostileFiles() throws Exception {
     byte[] small = TestImages.jpeg(TestImages.noise(64, 40, 3), false);
