@@ -13,7 +13,11 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -27,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * 202 while they are still being made.
  */
 public final class MediaApi {
+  private static final Logger log = LoggerFactory.getLogger(MediaApi.class);
   /** Room for multipart boundaries and part headers on top of the file itself. */
   private static final long MULTIPART_OVERHEAD = 16 * 1024;
 
@@ -106,14 +111,10 @@ public final class MediaApi {
 
   private Future<Media> accept(UploadReceiver.Received received, UserRef me, boolean[] reservationUsed) {
     return vertx.executeBlocking(() -> processor.probe(received.file()), false)
-        .recover(e -> {
-          MediaStorage.deleteQuietly(received.file());
-          return Future.failedFuture(e);
-        })
+        .recover(e -> dropTemp(received.file()).compose(v -> Future.failedFuture(e)))
         .compose(info -> store.bySha(received.sha256()).compose(existing -> {
           if (existing != null) {
-            MediaStorage.deleteQuietly(received.file());
-            return answerExisting(existing);
+            return dropTemp(received.file()).compose(v -> answerExisting(existing));
           }
           return vertx.executeBlocking(() -> {
                 storage.commitOriginal(received.file(), received.sha256());
@@ -128,6 +129,16 @@ public final class MediaApi {
                 return waitForThumbnails(stored.media(), info);
               });
         }));
+  }
+
+  /** Deletes a received temp file without blocking the event loop; a file already gone is fine. */
+  private Future<Void> dropTemp(Path file) {
+    return vertx.fileSystem().delete(file.toString()).recover(e -> {
+      if (!(e.getCause() instanceof NoSuchFileException)) {
+        log.warn("could not delete {} (removed at the next start if left): {}", file, e.toString());
+      }
+      return Future.succeededFuture();
+    });
   }
 
   /** The same bytes were uploaded before: answer with that media (a failed one fails again). */

@@ -27,6 +27,7 @@ public final class MediaProcessor {
 
   /** Blocking: the header of {@code file}, checked against the pixel limit (see {@link ImageProbe}). */
   public ImageInfo probe(Path file) throws IOException {
+    MediaStorage.requireBlockingAllowed();
     probes.increment();
     return ImageProbe.probe(file, maxPixels);
   }
@@ -41,6 +42,7 @@ public final class MediaProcessor {
    * @param info the header as the upload's probe read it; null when unknown (the original is probed)
    */
   public Result process(Media media, ImageInfo probed) throws IOException {
+    MediaStorage.requireBlockingAllowed();
     Path original = storage.original(media.sha256());
     ImageInfo info = probed != null ? probed : probe(original);
     ThumbnailRenderer.Rendition rendition = renderer.render(original, info);
