@@ -20,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * {@code POST /api/v1/media} (upload) and {@code GET /api/v1/media/{id}}.
@@ -92,7 +93,7 @@ public final class MediaApi {
     }
     boolean[] reservationUsed = {false};
     UploadReceiver.receive(vertx, request, storage.newTempFile(), config.maxUploadBytes())
-        .compose(received -> accept(received, me, reservationUsed))
+        .compose(received -> accept(received, me, () -> reservationUsed[0] = true))
         .onComplete(done -> {
           // Whatever the outcome, a place no job took is given back (a duplicate upload runs no job).
           if (!reservationUsed[0]) {
@@ -109,26 +110,40 @@ public final class MediaApi {
         });
   }
 
-  private Future<Media> accept(UploadReceiver.Received received, UserRef me, boolean[] reservationUsed) {
-    return vertx.executeBlocking(() -> processor.probe(received.file()), false)
-        .recover(e -> dropTemp(received.file()).compose(v -> Future.failedFuture(e)))
-        .compose(info -> store.bySha(received.sha256()).compose(existing -> {
-          if (existing != null) {
-            return dropTemp(received.file()).compose(v -> answerExisting(existing));
+  /**
+   * One statement per state change: the header is probed (on a worker thread), then one upsert
+   * either inserts the row, already claimed by this node so no other node renders it meanwhile, or
+   * returns the row the same bytes made before. Only a new row moves the original into place and
+   * runs its job; for an existing one the temp file is dropped. Whatever fails before the original
+   * is in place takes the temp file (and a row this upload made) with it: nothing of a refused
+   * upload stays.
+   *
+   * @param jobStarted told when the job took the upload's place in the queue
+   */
+  private Future<Media> accept(UploadReceiver.Received received, UserRef me, Runnable jobStarted) {
+    Path temp = received.file();
+    Function<Throwable, Future<Media>> dropAndFail = e -> dropTemp(temp).compose(v -> Future.failedFuture(e));
+    return vertx.executeBlocking(() -> processor.probe(temp), false).compose(info ->
+        store.insertOrGet(received.sha256(), info, received.bytes(), me.id(), config.jobLeaseSeconds()).compose(stored -> {
+          if (!stored.created()) {
+            return dropTemp(temp).compose(v -> answerExisting(stored.media()));
           }
-          return vertx.executeBlocking(() -> {
-                storage.commitOriginal(received.file(), received.sha256());
-                return info;
-              }, false)
-              .compose(i -> store.insertOrGet(received.sha256(), i, received.bytes(), me.id(), config.jobLeaseSeconds()))
-              .compose(stored -> {
-                if (!stored.created()) {
-                  return answerExisting(stored.media());
-                }
-                reservationUsed[0] = true;
-                return waitForThumbnails(stored.media(), info);
-              });
-        }));
+          return commitOriginal(temp, stored.media()).compose(media -> {
+            jobStarted.run();
+            return waitForThumbnails(media, info);
+          });
+        }, dropAndFail), dropAndFail);
+  }
+
+  /** Moves the original to its content address; if that fails, the row this upload made goes too. */
+  private Future<Media> commitOriginal(Path temp, Media media) {
+    return vertx.executeBlocking(() -> {
+          storage.commitOriginal(temp, media.sha256());
+          return media;
+        }, false)
+        .recover(e -> dropTemp(temp)
+            .compose(v -> store.deleteUnused(media.id()))
+            .transform(deleted -> Future.failedFuture(e)));
   }
 
   /** Deletes a received temp file without blocking the event loop; a file already gone is fine. */

@@ -27,26 +27,30 @@ public final class MediaStore {
     return pool.preparedQuery(SELECT + "WHERE m.sha256 = $1").execute(Tuple.of(sha256)).map(MediaStore::first);
   }
 
-  /**
-   * Records an accepted upload (and so its thumbnail job). When the same bytes were stored
-   * meanwhile by someone else, returns that row instead: one upload, one media.
-   */
   /** The row for an upload, and whether this call created it. */
   public record Stored(Media media, boolean created) {
   }
 
+  /**
+   * Records an accepted upload (and so its thumbnail job), already claimed by this node for
+   * {@code leaseSeconds}: it renders it right away, others step in only if the lease runs out. When
+   * the same bytes were stored before (or meanwhile, by someone else), returns that row instead: one
+   * upload, one media. One statement either way: the no-op update on conflict makes the existing
+   * row come back through RETURNING, and {@code xmax = 0} holds only for a row this statement
+   * inserted.
+   */
   public Future<Stored> insertOrGet(String sha256, ImageInfo info, long bytes, long uploadedBy, int leaseSeconds) {
-    // Inserted already claimed: this node renders it right away; others step in only if the lease runs out.
     return pool.preparedQuery("""
             INSERT INTO media AS m (sha256, format, bytes, width, height, uploaded_by, claimed_until, attempts)
             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), 1)
-            ON CONFLICT (sha256) DO NOTHING
-            RETURNING""" + " " + Media.COLUMNS)
+            ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256
+            RETURNING""" + " " + Media.COLUMNS + ", (m.xmax = 0) AS created")
         .execute(Tuple.of(sha256, info.format().name().toLowerCase(), bytes, info.displayWidth(), info.displayHeight(),
             uploadedBy, leaseSeconds))
-        .compose(rows -> rows.size() > 0
-            ? Future.succeededFuture(new Stored(first(rows), true))
-            : bySha(sha256).map(existing -> new Stored(existing, false)));
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new Stored(Media.from(row), row.getBoolean("created"));
+        });
   }
 
   /** Takes the job for {@code leaseSeconds}; null when it is done, gone, or another worker holds it. */

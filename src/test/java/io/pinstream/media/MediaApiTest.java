@@ -144,6 +144,24 @@ class MediaApiTest {
   }
 
   @Test
+  @DisplayName("bytes whose media failed before fail again with the stored failure, and leave nothing behind")
+  void reuploadOfFailedMedia() throws Exception {
+    byte[] photo = TestImages.jpeg(TestImages.noise(200, 100, 47), false);
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(photo));
+    // What a job that failed after its upload was answered 202 (and whose media a pin uses) leaves.
+    app.app().components().pg().preparedQuery("""
+            INSERT INTO media (sha256, format, bytes, width, height, status, failure_code)
+            VALUES ($1, 'jpeg', $2, 200, 100, 'failed', 'image_too_large')""")
+        .execute(io.vertx.sqlclient.Tuple.of(sha, photo.length)).await();
+    var reply = api().upload(token, photo);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(422);
+    assertThat(reply.json().getString("code")).isEqualTo("image_too_large");
+    assertThat(filesUnder("tmp")).isEmpty();
+    assertThat(Files.exists(app.app().components().mediaStorage().original(sha))).isFalse();
+    assertThat(queueDepth()).isZero();
+  }
+
+  @Test
   @DisplayName("hostile and broken files get their exact status and code, leave nothing behind, and the server stays up")
   void hostileFiles() throws Exception {
     byte[] small = TestImages.jpeg(TestImages.noise(64, 40, 3), false);
