@@ -187,10 +187,6 @@ public final class MediaApi {
   }
 
   /**
-   * Answers before the body is read and closes the connection afterwards: reading (or draining)
-   * an unwanted 20 MB body would waste the bandwidth the refusal is meant to save.
-   */
-  /**
    * Answers without reading the body, then closes the connection. Closing a socket that still has
    * unread bytes makes the kernel send a reset, which can destroy the answer before the client
    * reads it; so, like nginx's lingering close, the rest of the body is read and dropped for at most

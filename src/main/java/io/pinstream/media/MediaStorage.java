@@ -39,7 +39,7 @@ public final class MediaStorage {
     this.tmp = root.resolve("tmp");
   }
 
-  /** Blocking: creates the folders and removes temp files a crash left behind. */
+  /** Blocking: creates the folders and removes temp files a crash left behind (those older than an hour). */
   public void prepare() throws IOException {
     requireBlockingAllowed();
     Files.createDirectories(tmp);

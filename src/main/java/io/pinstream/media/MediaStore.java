@@ -23,6 +23,7 @@ public final class MediaStore {
     return pool.preparedQuery(SELECT + "WHERE m.id = $1").execute(Tuple.of(id)).map(MediaStore::first);
   }
 
+  /** The media of the bytes with this SHA-256 (content address), or null. */
   public Future<Media> bySha(String sha256) {
     return pool.preparedQuery(SELECT + "WHERE m.sha256 = $1").execute(Tuple.of(sha256)).map(MediaStore::first);
   }
@@ -63,7 +64,11 @@ public final class MediaStore {
         .map(MediaStore::first);
   }
 
-  /** Re-renders of a ready media (a variant file went missing) need no claim: the files are the same. */
+  /**
+   * A finished job: ready, with its images, lease given up; returns the row as written. Not
+   * conditional on holding the lease: a re-render of a ready media (a variant file went missing)
+   * holds none, and writes the same files and values again.
+   */
   public Future<Media> markReady(long id, JsonObject images, String dominantColor) {
     return pool.preparedQuery("""
             UPDATE media m SET status = 'ready', images = $2, dominant_color = $3, claimed_until = NULL,
@@ -74,6 +79,7 @@ public final class MediaStore {
         .map(MediaStore::first);
   }
 
+  /** A job whose image was refused ({@code code}, see {@link ImageRejectedException}); returns the row as written. */
   public Future<Media> markFailed(long id, String code) {
     return pool.preparedQuery("""
             UPDATE media m SET status = 'failed', failure_code = $2, claimed_until = NULL
