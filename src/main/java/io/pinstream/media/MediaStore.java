@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Media rows, which double as the durable thumbnail job queue (status 'processing' + a lease). */
 public final class MediaStore {
@@ -46,7 +47,7 @@ public final class MediaStore {
             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), 1)
             ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256
             RETURNING""" + " " + Media.COLUMNS + ", (m.xmax = 0) AS created")
-        .execute(Tuple.of(sha256, info.format().name().toLowerCase(), bytes, info.displayWidth(), info.displayHeight(),
+        .execute(Tuple.of(sha256, info.format().name().toLowerCase(Locale.ROOT), bytes, info.displayWidth(), info.displayHeight(),
             uploadedBy, leaseSeconds))
         .map(rows -> {
           Row row = rows.iterator().next();

@@ -110,6 +110,21 @@ class MediaApiTest {
   }
 
   @Test
+  @DisplayName("a GIF is stored and read back whatever the default locale (Turkish lower-cases I to a dotless i)")
+  void formatNamesIgnoreTheDefaultLocale() throws Exception {
+    java.util.Locale saved = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+    try {
+      var reply = api().upload(token, TestImages.tinyFramesGif(300, 200, 3, 0, 0));
+      assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+      assertThat(reply.json().getString("content_type")).isEqualTo("image/gif");
+      assertThat(api().get("/api/v1/media/" + reply.json().getString("id")).status()).isEqualTo(200);
+    } finally {
+      java.util.Locale.setDefault(saved);
+    }
+  }
+
+  @Test
   @DisplayName("the same bytes uploaded twice are stored once")
   void dedupe() throws Exception {
     byte[] photo = TestImages.jpeg(TestImages.noise(300, 200, 7), false);
