@@ -11,6 +11,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * A worker verticle: answers {@link ThumbnailJob}s one at a time on its own worker thread, with the
@@ -26,6 +29,8 @@ public final class ThumbnailVerticle extends VerticleBase {
   private final int leaseSeconds;
   private final Timer duration;
   private MessageConsumer<ThumbnailJob> consumer;
+  /** Jobs handed to this worker whose row is not written yet (touched on this verticle's context only). */
+  private final Set<Future<Media>> unfinished = new HashSet<>();
 
   public ThumbnailVerticle(LocalEvents events, MediaStore store, MediaStorage storage, MediaProcessor processor,
                            int leaseSeconds, MeterRegistry metrics) {
@@ -47,8 +52,11 @@ public final class ThumbnailVerticle extends VerticleBase {
   private Future<Media> handle(ThumbnailJob job) {
     long id = job.media().id();
     Future<Media> media = job.claimed() ? Future.succeededFuture(job.media()) : store.claim(id, leaseSeconds);
-    return media.compose(claimed -> render(claimed, job.info()))
+    Future<Media> done = media.compose(claimed -> render(claimed, job.info()))
         .onFailure(e -> log.warn("thumbnail job {} did not finish: {}", id, e.toString()));
+    unfinished.add(done);
+    done.onComplete(finished -> unfinished.remove(done));
+    return done;
   }
 
   /** Runs on this verticle's worker thread: blocking decode and file writes are fine here. */
@@ -78,8 +86,15 @@ public final class ThumbnailVerticle extends VerticleBase {
     }
   }
 
+  /**
+   * Takes no new job, then waits for the ones it was handed to write their row: the pools close
+   * after the workers stop, and a render whose row could not be written would be done again only
+   * once its lease ran out. (Jobs are handed over in order before this runs: the HTTP servers
+   * drained and the sweep stopped first, so every accepted upload's job is finished by a graceful stop.)
+   */
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.transform(v -> Future.join(List.copyOf(unfinished)).transform(jobs -> Future.succeededFuture()));
   }
 }
