@@ -126,9 +126,9 @@ public final class Components {
     Config.Media mediaConfig = config.media();
     mediaStorage = new MediaStorage(mediaConfig.dir());
     media = new MediaStore(pg);
-    mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels());
-    thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, media, mediaConfig.workers(),
-        mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
+    mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels(), metrics);
+    thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, events, media,
+        mediaConfig.workers(), mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
 
     Config.Shop shop = config.shop();
     merchants = new MerchantStore(pg);

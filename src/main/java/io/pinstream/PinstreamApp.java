@@ -100,8 +100,8 @@ public final class PinstreamApp {
 
   private Future<Void> deployWorkers() {
     Config.Media media = components.config.media();
-    return vertx.deployVerticle(() -> new ThumbnailVerticle(components.media, components.mediaStorage,
-                components.mediaProcessor, media.jobLeaseSeconds(), components.metrics),
+    return vertx.deployVerticle(() -> new ThumbnailVerticle(components.events, components.media,
+                components.mediaStorage, components.mediaProcessor, media.jobLeaseSeconds(), components.metrics),
             new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER).setInstances(media.workers())
                 .setWorkerPoolName("pinstream-thumbnails").setWorkerPoolSize(media.workers()))
         .map(id -> {

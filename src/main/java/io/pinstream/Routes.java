@@ -44,7 +44,8 @@ final class Routes {
 
     // Uploads and live connections read their own bodies: mounted before the body handler.
     new ImageServer(vertx, c.media, c.mediaStorage, c.thumbnails).mount(router);
-    new MediaApi(vertx, c.media, c.mediaStorage, c.thumbnails, c.auth, c.config.media()).mount(router);
+    new MediaApi(vertx, c.media, c.mediaStorage, c.mediaProcessor, c.thumbnails, c.auth, c.config.media())
+        .mount(router);
     LiveApi live = new LiveApi(vertx, c.config.live(), c.live, c.feeds, c.sessions, c.boards, c.users);
     live.mount(router);
     live.mount(server);

@@ -29,7 +29,17 @@ public class ServiceException extends RuntimeException {
 
   public ServiceException(int status, String code, String title, String detail, List<FieldError> errors,
                       Integer retryAfterSeconds) {
-    super(detail, null, false, false);
+    this(status, code, title, detail, errors, retryAfterSeconds, null);
+  }
+
+  /** With the low-level failure that explains it (kept for logs and debugging, never shown to clients). */
+  protected ServiceException(int status, String code, String title, String detail, Throwable cause) {
+    this(status, code, title, detail, List.of(), null, cause);
+  }
+
+  private ServiceException(int status, String code, String title, String detail, List<FieldError> errors,
+                           Integer retryAfterSeconds, Throwable cause) {
+    super(detail, cause, false, false);
     this.status = status;
     this.code = code;
     this.title = title;

@@ -1,51 +1,51 @@
 package io.pinstream.media;
 
+import io.pinstream.common.ServiceException;
+
 /**
- * An upload the media engine refuses. Carries the HTTP status and a stable machine-readable code so the
- * HTTP layer can turn it into problem+json without knowing anything about images.
+ * An upload the media engine refuses: a {@link ServiceException} like any other, so the one failure
+ * handler writes it as problem+json. Its code is also what a media row stores as {@code failure_code}
+ * when a worker refuses the pixels after the upload was accepted ({@link #forFailureCode}).
  */
-public class ImageRejectedException extends RuntimeException {
+public final class ImageRejectedException extends ServiceException {
 
   public static final String UNSUPPORTED = "unsupported_media_type";
   public static final String TOO_LARGE = "image_too_large";
   public static final String CORRUPT = "image_corrupt";
+  /** Stored only: the original went missing before it was rendered; answered like a corrupt image. */
+  public static final String MISSING = "image_missing";
 
-  private final int status;
-  private final String code;
-
-  public ImageRejectedException(int status, String code, String message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-
-  public ImageRejectedException(int status, String code, String message, Throwable cause) {
-    super(message, cause);
-    this.status = status;
-    this.code = code;
+  private ImageRejectedException(int status, String code, String title, String detail, Throwable cause) {
+    super(status, code, title, detail, cause);
   }
 
   static ImageRejectedException unsupported(String message) {
-    return new ImageRejectedException(415, UNSUPPORTED, message);
+    return new ImageRejectedException(415, UNSUPPORTED, "Unsupported Media Type", message, null);
   }
 
   static ImageRejectedException tooLarge(String message) {
-    return new ImageRejectedException(422, TOO_LARGE, message);
+    return new ImageRejectedException(422, TOO_LARGE, "Unprocessable Content", message, null);
   }
 
   static ImageRejectedException corrupt(String message) {
-    return new ImageRejectedException(422, CORRUPT, message);
+    return corrupt(message, null);
   }
 
   static ImageRejectedException corrupt(String message, Throwable cause) {
-    return new ImageRejectedException(422, CORRUPT, message, cause);
+    return new ImageRejectedException(422, CORRUPT, "Unprocessable Content", message, cause);
   }
 
-  public int status() {
-    return status;
-  }
-
-  public String code() {
-    return code;
+  /**
+   * The rejection of a media row already marked failed, from the code it stored (the worker's own
+   * message is not stored). Codes this version does not know are answered as a corrupt image.
+   */
+  public static ImageRejectedException forFailureCode(String storedCode) {
+    String code = storedCode == null ? "" : storedCode;
+    return switch (code) {
+      case TOO_LARGE -> tooLarge("The image has more pixels than this service accepts");
+      case UNSUPPORTED -> unsupported("This file is not an image format this service accepts");
+      case MISSING -> corrupt("The stored image is missing and cannot be processed");
+      default -> corrupt("The image is corrupt or truncated");
+    };
   }
 }

@@ -68,7 +68,7 @@ public final class ImageServer {
       if (!queue.tryReserve()) {
         return Future.failedFuture(Problems.unavailable("thumbnail_queue_full", "Busy rendering; retry shortly", 2));
       }
-      return queue.run(media.id(), true).compose(status -> Media.READY.equals(status)
+      return queue.run(new ThumbnailJob(media, null, true)).compose(written -> written != null && written.ready()
           ? Future.<Void>succeededFuture()
           : Future.failedFuture(Problems.notFound("image_not_found", "No such image")));
     });

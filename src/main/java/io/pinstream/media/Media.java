@@ -4,6 +4,8 @@ import io.pinstream.common.Ids;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
+import java.util.Locale;
+
 /**
  * An upload and, once ready, its served images. {@code images} holds, per size name ("236x",
  * "474x", "736x", "orig"), the file name and the displayed width and height.
@@ -25,7 +27,7 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
   public static Media from(Row row, String prefix) {
     Object images = row.getValue(prefix + "images");
     return new Media(row.getLong(prefix + "id"), row.getString(prefix + "sha256"),
-        ImageFormat.valueOf(row.getString(prefix + "format").toUpperCase()), row.getLong(prefix + "bytes"),
+        ImageFormat.valueOf(row.getString(prefix + "format").toUpperCase(Locale.ROOT)), row.getLong(prefix + "bytes"),
         row.getInteger(prefix + "width"), row.getInteger(prefix + "height"), row.getString(prefix + "status"),
         images instanceof JsonObject json ? json : null, row.getString(prefix + "dominant_color"),
         row.getString(prefix + "failure_code"));

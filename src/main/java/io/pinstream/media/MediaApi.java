@@ -13,9 +13,14 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * {@code POST /api/v1/media} (upload) and {@code GET /api/v1/media/{id}}.
@@ -27,6 +32,7 @@ import java.util.concurrent.TimeUnit;
  * 202 while they are still being made.
  */
 public final class MediaApi {
+  private static final Logger log = LoggerFactory.getLogger(MediaApi.class);
   /** Room for multipart boundaries and part headers on top of the file itself. */
   private static final long MULTIPART_OVERHEAD = 16 * 1024;
 
@@ -35,15 +41,17 @@ public final class MediaApi {
   private final Vertx vertx;
   private final MediaStore store;
   private final MediaStorage storage;
+  private final MediaProcessor processor;
   private final ThumbnailQueue queue;
   private final Auth auth;
   private final Config.Media config;
 
-  public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, ThumbnailQueue queue, Auth auth,
-                  Config.Media config) {
+  public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, MediaProcessor processor, ThumbnailQueue queue,
+                  Auth auth, Config.Media config) {
     this.vertx = vertx;
     this.store = store;
     this.storage = storage;
+    this.processor = processor;
     this.queue = queue;
     this.auth = auth;
     this.config = config;
@@ -85,12 +93,15 @@ public final class MediaApi {
     }
     boolean[] reservationUsed = {false};
     UploadReceiver.receive(vertx, request, storage.newTempFile(), config.maxUploadBytes())
-        .compose(received -> accept(received, me, reservationUsed))
-        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
-        .onFailure(e -> {
+        .compose(received -> accept(received, me, () -> reservationUsed[0] = true))
+        .onComplete(done -> {
+          // Whatever the outcome, a place no job took is given back (a duplicate upload runs no job).
           if (!reservationUsed[0]) {
             queue.release();
           }
+        })
+        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
+        .onFailure(e -> {
           if (e instanceof ServiceException api && api.status() == 413) {
             refuseUnread(ctx, api);
           } else {
@@ -99,81 +110,82 @@ public final class MediaApi {
         });
   }
 
-  private Future<Media> accept(UploadReceiver.Received received, UserRef me, boolean[] reservationUsed) {
-    return vertx.executeBlocking(() -> ImageProbe.probe(received.file(), config.maxPixels()), false)
-        .recover(e -> {
-          MediaStorage.deleteQuietly(received.file());
-          return Future.failedFuture(toProblem(e));
-        })
-        .compose(info -> store.bySha(received.sha256()).compose(existing -> {
-          if (existing != null) {
-            MediaStorage.deleteQuietly(received.file());
-            return answerExisting(existing);
+  /**
+   * One statement per state change: the header is probed (on a worker thread), then one upsert
+   * either inserts the row, already claimed by this node so no other node renders it meanwhile, or
+   * returns the row the same bytes made before. Only a new row moves the original into place and
+   * runs its job; for an existing one the temp file is dropped. Whatever fails before the original
+   * is in place takes the temp file (and a row this upload made) with it: nothing of a refused
+   * upload stays.
+   *
+   * @param jobStarted told when the job took the upload's place in the queue
+   */
+  private Future<Media> accept(UploadReceiver.Received received, UserRef me, Runnable jobStarted) {
+    Path temp = received.file();
+    Function<Throwable, Future<Media>> dropAndFail = e -> dropTemp(temp).compose(v -> Future.failedFuture(e));
+    return vertx.executeBlocking(() -> processor.probe(temp), false).compose(info ->
+        store.insertOrGet(received.sha256(), info, received.bytes(), me.id(), config.jobLeaseSeconds()).compose(stored -> {
+          if (!stored.created()) {
+            return dropTemp(temp).compose(v -> answerExisting(stored.media()));
           }
-          return vertx.executeBlocking(() -> {
-                storage.commitOriginal(received.file(), received.sha256());
-                return info;
-              }, false)
-              .compose(i -> store.insertOrGet(received.sha256(), i, received.bytes(), me.id(), config.jobLeaseSeconds()))
-              .compose(stored -> {
-                if (!stored.created()) {
-                  return answerExisting(stored.media());
-                }
-                reservationUsed[0] = true;
-                return waitForThumbnails(stored.media());
-              });
-        }));
+          return commitOriginal(temp, stored.media()).compose(media -> {
+            jobStarted.run();
+            return waitForThumbnails(media, info);
+          });
+        }, dropAndFail), dropAndFail);
+  }
+
+  /** Moves the original to its content address; if that fails, the row this upload made goes too. */
+  private Future<Media> commitOriginal(Path temp, Media media) {
+    return vertx.executeBlocking(() -> {
+          storage.commitOriginal(temp, media.sha256());
+          return media;
+        }, false)
+        .recover(e -> dropTemp(temp)
+            .compose(v -> store.deleteUnused(media.id()))
+            .transform(deleted -> Future.failedFuture(e)));
+  }
+
+  /** Deletes a received temp file without blocking the event loop; a file already gone is fine. */
+  private Future<Void> dropTemp(Path file) {
+    return vertx.fileSystem().delete(file.toString()).recover(e -> {
+      if (!(e.getCause() instanceof NoSuchFileException)) {
+        log.warn("could not delete {} (removed at the next start if left): {}", file, e.toString());
+      }
+      return Future.succeededFuture();
+    });
   }
 
   /** The same bytes were uploaded before: answer with that media (a failed one fails again). */
   private Future<Media> answerExisting(Media existing) {
     if (Media.FAILED.equals(existing.status())) {
-      return Future.failedFuture(rejection(existing.failureCode()));
+      return Future.failedFuture(ImageRejectedException.forFailureCode(existing.failureCode()));
     }
     return Future.succeededFuture(existing);
   }
 
-  private Future<Media> waitForThumbnails(Media media) {
-    Future<String> job = queue.run(media.id(), true);
-    return job.timeout(config.syncWaitMs(), TimeUnit.MILLISECONDS)
-        .otherwise(e -> Media.PROCESSING)
-        .compose(status -> {
-          if (Media.FAILED.equals(status)) {
-            // The uploader is still here to be told: leave no trace of the rejected upload.
-            return store.get(media.id()).compose(failed -> store.deleteUnused(media.id())
-                .compose(v -> Future.failedFuture(rejection(failed == null ? null : failed.failureCode()))));
+  /**
+   * Hands the job to the workers and waits up to {@code sync_wait_ms} for the row they write: ready
+   * is 201 with its images, failed is the rejection (and nothing of the upload is kept), anything
+   * else is the processing media (202), finished later.
+   */
+  private Future<Media> waitForThumbnails(Media media, ImageInfo info) {
+    return queue.run(new ThumbnailJob(media, info, true))
+        .timeout(config.syncWaitMs(), TimeUnit.MILLISECONDS)
+        .otherwise(e -> null)
+        .compose(written -> {
+          if (written == null) {
+            return Future.succeededFuture(media);
           }
-          return Media.READY.equals(status) ? store.get(media.id()) : Future.succeededFuture(media);
+          if (Media.FAILED.equals(written.status())) {
+            // The uploader is still here to be told: leave no trace of the rejected upload.
+            return store.deleteUnused(media.id())
+                .compose(v -> Future.failedFuture(ImageRejectedException.forFailureCode(written.failureCode())));
+          }
+          return Future.succeededFuture(written);
         });
   }
 
-  private static ServiceException rejection(String code) {
-    if ("image_too_large".equals(code)) {
-      return Problems.unprocessable("image_too_large", "The image has more pixels than this service accepts");
-    }
-    if ("unsupported_media_type".equals(code)) {
-      return Problems.unsupportedMediaType("This file is not an image format this service accepts");
-    }
-    return Problems.unprocessable("image_corrupt", "The image is corrupt or truncated");
-  }
-
-  static Throwable toProblem(Throwable e) {
-    if (e instanceof ImageRejectedException rejected) {
-      String title = switch (rejected.status()) {
-        case 413 -> "Content Too Large";
-        case 415 -> "Unsupported Media Type";
-        case 400 -> "Bad Request";
-        default -> "Unprocessable Content";
-      };
-      return new ServiceException(rejected.status(), rejected.code(), title, rejected.getMessage());
-    }
-    return e;
-  }
-
-  /**
-   * Answers before the body is read and closes the connection afterwards: reading (or draining)
-   * an unwanted 20 MB body would waste the bandwidth the refusal is meant to save.
-   */
   /**
    * Answers without reading the body, then closes the connection. Closing a socket that still has
    * unread bytes makes the kernel send a reset, which can destroy the answer before the client

@@ -1,5 +1,8 @@
 package io.pinstream.media;
 
+import io.vertx.core.Context;
+import io.vertx.core.json.JsonObject;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -22,6 +25,10 @@ import java.util.stream.Stream;
  * Uploads are received under tmp/, images are written to a temp name beside their final one; both
  * are then moved into place atomically (same filesystem), so a
  * reader or a crash never sees half a file.
+ *
+ * <p>Every method that touches the disk blocks, and refuses to run on an event loop (an
+ * {@link IllegalStateException}, so a misplaced call fails the tests instead of stalling a loop):
+ * event loops use Vert.x's asynchronous file system instead.
  */
 public final class MediaStorage {
   private final Path root;
@@ -32,8 +39,9 @@ public final class MediaStorage {
     this.tmp = root.resolve("tmp");
   }
 
-  /** Blocking: creates the folders and removes temp files a crash left behind. */
+  /** Blocking: creates the folders and removes temp files a crash left behind (those older than an hour). */
   public void prepare() throws IOException {
+    requireBlockingAllowed();
     Files.createDirectories(tmp);
     Files.createDirectories(root.resolve("originals"));
     Files.createDirectories(root.resolve("images"));
@@ -61,17 +69,34 @@ public final class MediaStorage {
 
   /** Blocking: moves a received temp file to its content address; if it is already there, drops the temp. */
   public void commitOriginal(Path received, String sha256) throws IOException {
+    requireBlockingAllowed();
     moveIntoPlace(received, original(sha256));
   }
 
   /** Blocking: writes one of the served variants, atomically. */
   void writeImage(String sha256, String file, AtomicFiles.Writer writer) throws IOException {
+    requireBlockingAllowed();
     Files.createDirectories(imageDir(sha256));
     AtomicFiles.write(image(sha256, file), writer);
   }
 
+  /** Blocking: whether every file named in a ready media's {@code images} is on disk. */
+  boolean hasImages(String sha256, JsonObject images) {
+    requireBlockingAllowed();
+    if (images == null) {
+      return false;
+    }
+    for (String size : images.fieldNames()) {
+      if (!Files.isRegularFile(image(sha256, images.getJsonObject(size).getString("file")))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** Blocking: removes everything stored for this upload. */
   public void deleteAll(String sha256) {
+    requireBlockingAllowed();
     deleteQuietly(original(sha256));
     Path dir = imageDir(sha256);
     if (Files.isDirectory(dir)) {
@@ -95,11 +120,18 @@ public final class MediaStorage {
     }
   }
 
-  public static void deleteQuietly(Path path) {
+  private static void deleteQuietly(Path path) {
     try {
       Files.deleteIfExists(path);
     } catch (IOException ignored) {
       // Nothing to do: a leftover temp file is swept on the next start.
+    }
+  }
+
+  /** Fails when called on an event loop: blocking file calls belong on worker threads. */
+  static void requireBlockingAllowed() {
+    if (Context.isOnEventLoopThread()) {
+      throw new IllegalStateException("blocking file access on event loop " + Thread.currentThread().getName());
     }
   }
 

@@ -9,6 +9,7 @@ import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** Media rows, which double as the durable thumbnail job queue (status 'processing' + a lease). */
 public final class MediaStore {
@@ -23,30 +24,35 @@ public final class MediaStore {
     return pool.preparedQuery(SELECT + "WHERE m.id = $1").execute(Tuple.of(id)).map(MediaStore::first);
   }
 
+  /** The media of the bytes with this SHA-256 (content address), or null. */
   public Future<Media> bySha(String sha256) {
     return pool.preparedQuery(SELECT + "WHERE m.sha256 = $1").execute(Tuple.of(sha256)).map(MediaStore::first);
   }
 
-  /**
-   * Records an accepted upload (and so its thumbnail job). When the same bytes were stored
-   * meanwhile by someone else, returns that row instead: one upload, one media.
-   */
   /** The row for an upload, and whether this call created it. */
   public record Stored(Media media, boolean created) {
   }
 
+  /**
+   * Records an accepted upload (and so its thumbnail job), already claimed by this node for
+   * {@code leaseSeconds}: it renders it right away, others step in only if the lease runs out. When
+   * the same bytes were stored before (or meanwhile, by someone else), returns that row instead: one
+   * upload, one media. One statement either way: the no-op update on conflict makes the existing
+   * row come back through RETURNING, and {@code xmax = 0} holds only for a row this statement
+   * inserted.
+   */
   public Future<Stored> insertOrGet(String sha256, ImageInfo info, long bytes, long uploadedBy, int leaseSeconds) {
-    // Inserted already claimed: this node renders it right away; others step in only if the lease runs out.
     return pool.preparedQuery("""
             INSERT INTO media AS m (sha256, format, bytes, width, height, uploaded_by, claimed_until, attempts)
             VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7), 1)
-            ON CONFLICT (sha256) DO NOTHING
-            RETURNING""" + " " + Media.COLUMNS)
-        .execute(Tuple.of(sha256, info.format().name().toLowerCase(), bytes, info.displayWidth(), info.displayHeight(),
+            ON CONFLICT (sha256) DO UPDATE SET sha256 = EXCLUDED.sha256
+            RETURNING""" + " " + Media.COLUMNS + ", (m.xmax = 0) AS created")
+        .execute(Tuple.of(sha256, info.format().name().toLowerCase(Locale.ROOT), bytes, info.displayWidth(), info.displayHeight(),
             uploadedBy, leaseSeconds))
-        .compose(rows -> rows.size() > 0
-            ? Future.succeededFuture(new Stored(first(rows), true))
-            : bySha(sha256).map(existing -> new Stored(existing, false)));
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          return new Stored(Media.from(row), row.getBoolean("created"));
+        });
   }
 
   /** Takes the job for {@code leaseSeconds}; null when it is done, gone, or another worker holds it. */
@@ -59,7 +65,11 @@ public final class MediaStore {
         .map(MediaStore::first);
   }
 
-  /** Re-renders of a ready media (a variant file went missing) need no claim: the files are the same. */
+  /**
+   * A finished job: ready, with its images, lease given up; returns the row as written. Not
+   * conditional on holding the lease: a re-render of a ready media (a variant file went missing)
+   * holds none, and writes the same files and values again.
+   */
   public Future<Media> markReady(long id, JsonObject images, String dominantColor) {
     return pool.preparedQuery("""
             UPDATE media m SET status = 'ready', images = $2, dominant_color = $3, claimed_until = NULL,
@@ -70,9 +80,14 @@ public final class MediaStore {
         .map(MediaStore::first);
   }
 
-  public Future<Void> markFailed(long id, String code) {
-    return pool.preparedQuery("UPDATE media SET status = 'failed', failure_code = $2, claimed_until = NULL WHERE id = $1")
-        .execute(Tuple.of(id, code)).mapEmpty();
+  /** A job whose image was refused ({@code code}, see {@link ImageRejectedException}); returns the row as written. */
+  public Future<Media> markFailed(long id, String code) {
+    return pool.preparedQuery("""
+            UPDATE media m SET status = 'failed', failure_code = $2, claimed_until = NULL
+             WHERE id = $1
+            RETURNING""" + " " + Media.COLUMNS)
+        .execute(Tuple.of(id, code))
+        .map(MediaStore::first);
   }
 
   /** Removes a media nobody has seen yet (its upload was answered with the rejection). */
@@ -82,15 +97,15 @@ public final class MediaStore {
   }
 
   /** Jobs nobody holds: left by a crash, by a full queue, or by a node that died mid-render. */
-  public Future<List<Long>> abandonedJobs(int limit) {
-    return pool.preparedQuery("""
-            SELECT id FROM media WHERE status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())
-             ORDER BY id LIMIT $1""")
+  public Future<List<Media>> abandonedJobs(int limit) {
+    return pool.preparedQuery(SELECT + """
+            WHERE m.status = 'processing' AND (m.claimed_until IS NULL OR m.claimed_until < now())
+             ORDER BY m.id LIMIT $1""")
         .execute(Tuple.of(limit))
         .map(rows -> {
-          List<Long> ids = new ArrayList<>();
-          rows.forEach(r -> ids.add(r.getLong(0)));
-          return ids;
+          List<Media> jobs = new ArrayList<>(rows.size());
+          rows.forEach(r -> jobs.add(Media.from(r)));
+          return jobs;
         });
   }
 

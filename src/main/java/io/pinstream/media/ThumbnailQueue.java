@@ -3,10 +3,10 @@ package io.pinstream.media;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.pinstream.infra.Background;
+import io.pinstream.infra.LocalEvents;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,21 +21,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * callers ask (single flight). A periodic sweep picks up jobs left by a crash or a full queue.
  */
 public final class ThumbnailQueue implements Background {
-  static final String ADDRESS = "pinstream.media.thumbnails";
   private static final Logger log = LoggerFactory.getLogger(ThumbnailQueue.class);
   private static final long JOB_TIMEOUT_MS = 10 * 60_000;
 
   private final Vertx vertx;
+  private final LocalEvents events;
   private final MediaStore store;
   private final int capacity;
   private final int leaseSeconds;
   private final AtomicInteger inFlight = new AtomicInteger();
-  private final Map<Long, Future<String>> running = new ConcurrentHashMap<>();
+  private final Map<Long, Future<Media>> running = new ConcurrentHashMap<>();
   private long sweeper = -1;
 
-  public ThumbnailQueue(Vertx vertx, MediaStore store, int workers, int queueSize, int leaseSeconds,
-                        MeterRegistry metrics) {
+  public ThumbnailQueue(Vertx vertx, LocalEvents events, MediaStore store, int workers, int queueSize,
+                        int leaseSeconds, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.events = events;
     this.store = store;
     this.capacity = workers + queueSize;
     this.leaseSeconds = leaseSeconds;
@@ -61,27 +62,41 @@ public final class ThumbnailQueue implements Background {
   }
 
   /**
-   * Renders a media using a place taken with {@link #tryReserve}; completes with the media's new
-   * status ("ready", "failed", or "skipped" when another worker holds the job).
-   *
-   * @param claimed whether the caller already holds the job's lease (a fresh upload does)
+   * Renders a media using a place taken with {@link #tryReserve}; completes, on the caller's context,
+   * with the row the worker wrote (status ready or failed), or null when the job was skipped (another
+   * worker holds it, or it is done already). While a job for the same media is running (asked for by
+   * any event loop) the caller joins it and its place is given back at once; otherwise the place is
+   * given back when the job ends, however it ends.
    */
-  public Future<String> run(long mediaId, boolean claimed) {
-    Future<String> existing = running.get(mediaId);
-    if (existing != null) {
+  public Future<Media> run(ThumbnailJob request) {
+    long mediaId = request.media().id();
+    Promise<Media> flight = Promise.promise();
+    Future<Media> running = this.running.putIfAbsent(mediaId, flight.future());
+    if (running != null) {
       release();
-      return existing;
+      return onCallersContext(running);
     }
-    Future<String> job = vertx.eventBus()
-        .<String>request(ADDRESS, new JsonObject().put("id", mediaId).put("claimed", claimed),
-            new DeliveryOptions().setSendTimeout(JOB_TIMEOUT_MS))
-        .map(reply -> reply.body());
-    running.put(mediaId, job);
+    Future<Media> job;
+    try {
+      job = events.request(request, JOB_TIMEOUT_MS);
+    } catch (RuntimeException e) {
+      job = Future.failedFuture(e);
+    }
     job.onComplete(done -> {
-      running.remove(mediaId, job);
+      // Out of the map before anyone hears of the result: a later caller starts a new job.
+      this.running.remove(mediaId, flight.future());
       release();
+      flight.handle(done);
     });
-    return job;
+    return onCallersContext(flight.future());
+  }
+
+  /**
+   * The flight is completed on the context that started it; each caller hears of it on its own
+   * (an HTTP response must be written on its request's event loop).
+   */
+  private Future<Media> onCallersContext(Future<Media> flight) {
+    return Future.fromCompletionStage(flight.toCompletionStage(), vertx.getOrCreateContext());
   }
 
   /** Starts the periodic sweep for abandoned jobs (and runs one now). */
@@ -103,13 +118,14 @@ public final class ThumbnailQueue implements Background {
     if (room <= 0) {
       return;
     }
-    store.abandonedJobs(room).onSuccess(ids -> {
-      for (long id : ids) {
-        if (running.containsKey(id) || !tryReserve()) {
+    store.abandonedJobs(room).onSuccess(jobs -> {
+      for (Media media : jobs) {
+        if (running.containsKey(media.id()) || !tryReserve()) {
           continue;
         }
-        log.info("resuming thumbnail job for media {}", id);
-        run(id, false);
+        log.info("resuming thumbnail job for media {}", media.id());
+        // Not claimed, header unknown: the worker claims it by id and probes the original.
+        run(new ThumbnailJob(media, null, false));
       }
     }).onFailure(e -> log.warn("thumbnail sweep failed: {}", e.toString()));
   }

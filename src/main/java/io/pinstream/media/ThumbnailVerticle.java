@@ -2,31 +2,39 @@ package io.pinstream.media;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.pinstream.infra.LocalEvents;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
- * A worker verticle: renders one media at a time on its own worker thread. Several instances make
- * the bounded pool; {@link ThumbnailQueue} bounds what may wait for them.
+ * A worker verticle: answers {@link ThumbnailJob}s one at a time on its own worker thread, with the
+ * media row it wrote (ready or failed), or null when the job was not its to do. Several instances
+ * make the bounded pool; {@link ThumbnailQueue} bounds what may wait for them.
  */
 public final class ThumbnailVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ThumbnailVerticle.class);
+  private final LocalEvents events;
   private final MediaStore store;
   private final MediaStorage storage;
   private final MediaProcessor processor;
   private final int leaseSeconds;
   private final Timer duration;
-  private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<ThumbnailJob> consumer;
+  /** Jobs handed to this worker whose row is not written yet (touched on this verticle's context only). */
+  private final Set<Future<Media>> unfinished = new HashSet<>();
 
-  public ThumbnailVerticle(MediaStore store, MediaStorage storage, MediaProcessor processor, int leaseSeconds,
-                           MeterRegistry metrics) {
+  public ThumbnailVerticle(LocalEvents events, MediaStore store, MediaStorage storage, MediaProcessor processor,
+                           int leaseSeconds, MeterRegistry metrics) {
+    this.events = events;
     this.store = store;
     this.storage = storage;
     this.processor = processor;
@@ -37,46 +45,56 @@ public final class ThumbnailVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().<JsonObject>localConsumer(ThumbnailQueue.ADDRESS, message -> {
-      JsonObject job = message.body();
-      long id = job.getLong("id");
-      Future<Media> media = job.getBoolean("claimed") ? store.get(id) : store.claim(id, leaseSeconds);
-      media.compose(this::render).onComplete(done -> {
-        if (done.succeeded()) {
-          message.reply(done.result());
-        } else {
-          log.warn("thumbnail job {} did not finish: {}", id, done.cause().toString());
-          message.fail(500, done.cause().getMessage());
-        }
-      });
-    });
+    consumer = events.responder(ThumbnailJob.class, this::handle);
     return consumer.completion();
   }
 
+  private Future<Media> handle(ThumbnailJob job) {
+    long id = job.media().id();
+    Future<Media> media = job.claimed() ? Future.succeededFuture(job.media()) : store.claim(id, leaseSeconds);
+    Future<Media> done = media.compose(claimed -> render(claimed, job.info()))
+        .onFailure(e -> log.warn("thumbnail job {} did not finish: {}", id, e.toString()));
+    unfinished.add(done);
+    done.onComplete(finished -> unfinished.remove(done));
+    return done;
+  }
+
   /** Runs on this verticle's worker thread: blocking decode and file writes are fine here. */
-  private Future<String> render(Media media) {
+  private Future<Media> render(Media media, ImageInfo info) {
     if (media == null) {
-      return Future.succeededFuture("skipped");
+      return Future.succeededFuture();
+    }
+    if (media.ready() && storage.hasImages(media.sha256(), media.images())) {
+      // A re-render asked for by a request that found a file missing just before another re-render
+      // of this media put it back: nothing is missing any more.
+      return Future.succeededFuture(media);
     }
     long start = System.nanoTime();
     try {
-      MediaProcessor.Result result = processor.process(media);
+      MediaProcessor.Result result = processor.process(media, info);
       duration.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-      return store.markReady(media.id(), result.images(), result.dominantColor()).map(Media.READY);
+      return store.markReady(media.id(), result.images(), result.dominantColor());
     } catch (ImageRejectedException e) {
       storage.deleteAll(media.sha256());
-      return store.markFailed(media.id(), e.code()).map(Media.FAILED);
+      return store.markFailed(media.id(), e.code());
     } catch (NoSuchFileException e) {
       // The original is gone (deleted by hand?): nothing can ever render it.
-      return store.markFailed(media.id(), "image_missing").map(Media.FAILED);
+      return store.markFailed(media.id(), ImageRejectedException.MISSING);
     } catch (IOException | RuntimeException e) {
       // Left in 'processing': the lease runs out and the sweeper tries again later.
       return Future.failedFuture(e);
     }
   }
 
+  /**
+   * Takes no new job, then waits for the ones it was handed to write their row: the pools close
+   * after the workers stop, and a render whose row could not be written would be done again only
+   * once its lease ran out. (Jobs are handed over in order before this runs: the HTTP servers
+   * drained and the sweep stopped first, so every accepted upload's job is finished by a graceful stop.)
+   */
   @Override
   public Future<?> stop() {
-    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+    Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+    return unregistered.transform(v -> Future.join(List.copyOf(unfinished)).transform(jobs -> Future.succeededFuture()));
   }
 }

@@ -27,9 +27,11 @@ class MediaApiTest {
   private static final long MAX_BYTES = 3_000_000;
 
   @RegisterExtension
-  static TestApp app = new TestApp(json -> json.getJsonObject("media")
-      .put("max_upload_bytes", MAX_BYTES)
-      .put("max_pixels", 40_000_000));
+  static TestApp app = new TestApp(json -> {
+    json.getJsonObject("media").put("max_upload_bytes", MAX_BYTES).put("max_pixels", 40_000_000);
+    // Two event loops, so requests for one image can meet from two loops (as in production).
+    json.getJsonObject("http").put("instances", 2);
+  });
 
   private static String token;
 
@@ -95,6 +97,34 @@ class MediaApiTest {
   }
 
   @Test
+  @DisplayName("a new upload's header is probed once: the worker renders with what the upload read")
+  void oneUploadOneProbe() throws Exception {
+    double before = probes();
+    var reply = api().upload(token, TestImages.jpeg(TestImages.noise(700, 500, 41), false));
+    assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+    assertThat(probes() - before).isEqualTo(1.0);
+  }
+
+  private static double probes() {
+    return app.app().components().metrics().get("pinstream.media.probes").counter().count();
+  }
+
+  @Test
+  @DisplayName("a GIF is stored and read back whatever the default locale (Turkish lower-cases I to a dotless i)")
+  void formatNamesIgnoreTheDefaultLocale() throws Exception {
+    java.util.Locale saved = java.util.Locale.getDefault();
+    java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr-TR"));
+    try {
+      var reply = api().upload(token, TestImages.tinyFramesGif(300, 200, 3, 0, 0));
+      assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+      assertThat(reply.json().getString("content_type")).isEqualTo("image/gif");
+      assertThat(api().get("/api/v1/media/" + reply.json().getString("id")).status()).isEqualTo(200);
+    } finally {
+      java.util.Locale.setDefault(saved);
+    }
+  }
+
+  @Test
   @DisplayName("the same bytes uploaded twice are stored once")
   void dedupe() throws Exception {
     byte[] photo = TestImages.jpeg(TestImages.noise(300, 200, 7), false);
@@ -110,6 +140,40 @@ class MediaApiTest {
     // Never upscaled: a 300 px wide photo gives 300 px for the 474 and 736 sizes.
     assertThat(first.json().getJsonObject("images").getJsonObject("736x").getInteger("width")).isEqualTo(300);
     assertThat(first.json().getJsonObject("images").getJsonObject("236x").getInteger("width")).isEqualTo(236);
+  }
+
+  @Test
+  @DisplayName("a duplicate upload runs no job and gives its place in the thumbnail queue back")
+  void duplicatesGiveTheirQueuePlaceBack() throws Exception {
+    byte[] photo = TestImages.jpeg(TestImages.noise(120, 80, 43), false);
+    int places = app.config().media().workers() + app.config().media().queueSize();
+    for (int i = 0; i <= places; i++) {
+      var reply = api().upload(token, photo);
+      assertThat(reply.status()).as("upload " + i + ": " + reply.body()).isEqualTo(201);
+    }
+    assertThat(queueDepth()).isZero();
+  }
+
+  private static double queueDepth() {
+    return app.app().components().metrics().get("pinstream.thumbnail.queue.depth").gauge().value();
+  }
+
+  @Test
+  @DisplayName("bytes whose media failed before fail again with the stored failure, and leave nothing behind")
+  void reuploadOfFailedMedia() throws Exception {
+    byte[] photo = TestImages.jpeg(TestImages.noise(200, 100, 47), false);
+    String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(photo));
+    // What a job that failed after its upload was answered 202 (and whose media a pin uses) leaves.
+    app.app().components().pg().preparedQuery("""
+            INSERT INTO media (sha256, format, bytes, width, height, status, failure_code)
+            VALUES ($1, 'jpeg', $2, 200, 100, 'failed', 'image_too_large')""")
+        .execute(io.vertx.sqlclient.Tuple.of(sha, photo.length)).await();
+    var reply = api().upload(token, photo);
+    assertThat(reply.status()).as(reply.body()).isEqualTo(422);
+    assertThat(reply.json().getString("code")).isEqualTo("image_too_large");
+    assertThat(filesUnder("tmp")).isEmpty();
+    assertThat(Files.exists(app.app().components().mediaStorage().original(sha))).isFalse();
+    assertThat(queueDepth()).isZero();
   }
 
   @Test
@@ -234,7 +298,7 @@ class MediaApiTest {
   }
 
   @Test
-  @DisplayName("a missing variant is made again on demand, once, however many ask at the same time")
+  @DisplayName("a missing variant is made again on demand, exactly once, however many ask at the same time")
   void variantOnDemand() throws Exception {
     JsonObject media = api().upload(token, TestImages.jpeg(TestImages.noise(900, 700, 31), false)).json();
     String url = media.getJsonObject("images").getJsonObject("236x").getString("url");
@@ -244,15 +308,47 @@ class MediaApiTest {
     Files.delete(file);
     double rendersBefore = renders();
 
-    List<CompletableFuture<ApiClient.Reply>> calls = new ArrayList<>();
-    for (int i = 0; i < 8; i++) {
-      calls.add(CompletableFuture.supplyAsync(() -> api().get(url)));
-    }
-    for (var call : calls) {
-      assertThat(call.join().status()).isEqualTo(200);
+    int askers = 8;
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(askers);
+    try {
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      List<CompletableFuture<ApiClient.Reply>> calls = new ArrayList<>();
+      for (int i = 0; i < askers; i++) {
+        calls.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            start.await();
+          } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+          }
+          return api().get(url);
+        }, threads));
+      }
+      start.countDown();
+      for (var call : calls) {
+        ApiClient.Reply reply = call.join();
+        assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+        assertThat(reply.bytes()).isEqualTo(before);
+      }
+    } finally {
+      threads.shutdown();
     }
     assertThat(Files.readAllBytes(file)).isEqualTo(before);
-    assertThat(renders() - rendersBefore).isBetween(1.0, 2.0);
+    assertThat(renders() - rendersBefore).as("renders").isEqualTo(1.0);
+  }
+
+  @Test
+  @DisplayName("a re-render that reaches a worker after the missing file came back renders nothing")
+  void reRenderOfCompleteMediaIsSkipped() throws Exception {
+    JsonObject uploaded = api().upload(token, TestImages.jpeg(TestImages.noise(600, 400, 37), false)).json();
+    Media media = Media.from(app.app().components().pg()
+        .preparedQuery("SELECT " + Media.COLUMNS + " FROM media m WHERE m.id = $1")
+        .execute(io.vertx.sqlclient.Tuple.of(Long.parseLong(uploaded.getString("id")))).await()
+        .iterator().next());
+    double rendersBefore = renders();
+    Media answer = app.app().components().events().<Media>request(new ThumbnailJob(media, null, true), 10_000)
+        .await(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(answer).isEqualTo(media);
+    assertThat(renders()).isEqualTo(rendersBefore);
   }
 
   private static double renders() {

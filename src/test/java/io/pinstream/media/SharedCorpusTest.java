@@ -112,7 +112,7 @@ class SharedCorpusTest {
     var rocket = render(images.resolve("skimage-rocket.jpg"));
     assertThat(rocket.forWidth(736).width()).isEqualTo(640);
     // chelsea.png carries the classic "sRGB IEC61966-2.1" profile: nothing to convert, no time spent.
-    assertThat(ThumbnailRenderer.pngProfile(images.resolve("skimage-chelsea.png"))).isNull();
+    assertThat(Colours.pngProfile(images.resolve("skimage-chelsea.png"))).isNull();
     // Mostly transparent PNG: white behind, not black.
     near(meanRgb(render(images.resolve("mate-Arc-Colors-Transparent_alpha.png")).forWidth(236).jpeg()),
         250, 250, 250, 10);
