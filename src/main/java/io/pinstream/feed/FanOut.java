@@ -44,7 +44,13 @@ public final class FanOut implements Background {
   private final PinHydrator pins;
   private final Config.Feed config;
   private final Timer duration;
+  private static final int SWEEP_BATCH = 500;
+  private static final int SWEEP_PARALLEL = 32;
+  private static final long SWEEP_EVERY_MS = 2000;
   private long sweeper = -1;
+  private io.vertx.core.Context sweepContext;
+  private boolean sweeping;
+  private volatile boolean behind;
 
   public FanOut(Vertx vertx, LocalEvents events, Pool pool, FeedStore store, FeedQueries queries, Trending trending,
                 PinHydrator pins, Config.Feed config, MeterRegistry metrics) {
@@ -78,7 +84,15 @@ public final class FanOut implements Background {
               FeedQueries.PinTarget pin = claimed.result();
               events.publish(new PinDelivered(pinId, pin.ownerId(), pin.ownerUsername(), pin.boardId(), !adding));
             }))
-        .onFailure(e -> log.warn("fan-out of pin {} ({}) failed, will retry: {}", pinId, action, e.toString()));
+        .onFailure(e -> {
+          behind = true;
+          log.warn("fan-out of pin {} ({}) failed, will retry: {}", pinId, action, e.toString());
+          // Let go of the lease: the sweep retries as soon as Redis answers, not when the lease ends.
+          if (claimed.succeeded() && claimed.result() != null) {
+            pool.preparedQuery("UPDATE feed_outbox SET claimed_until = NULL WHERE pin_id = $1 AND action = $2")
+                .execute(Tuple.of(pinId, action));
+          }
+        });
     return delivered;
   }
 
@@ -113,11 +127,22 @@ public final class FanOut implements Background {
     return feeds;
   }
 
+  /**
+   * Whether some fan-out is overdue (failed, or left by a crash) as far as this node knows: feeds are
+   * then read from PostgreSQL, so a pin answered 201 is never missing from a follower's page while
+   * the backlog drains, whether Redis came back empty or with its old data. Set when a delivery fails
+   * or a sweep finds overdue rows; cleared when a sweep finds none.
+   */
+  public boolean behind() {
+    return behind;
+  }
+
   /** Starts the periodic sweep for fan-outs a crash (or an outage) left behind, and runs one now. */
   @Override
   public Future<Void> start() {
+    sweepContext = vertx.getOrCreateContext();
     sweep();
-    sweeper = vertx.setPeriodic(Math.max(1000, config.outboxLeaseSeconds() * 500L), id -> sweep());
+    sweeper = vertx.setPeriodic(SWEEP_EVERY_MS, id -> sweep());
     return Future.succeededFuture();
   }
 
@@ -127,15 +152,69 @@ public final class FanOut implements Background {
     return Future.succeededFuture();
   }
 
+  /** Sweeps at once (Redis is back): the backlog need not wait for the next tick. */
+  public void sweepNow() {
+    if (sweepContext != null) {
+      sweepContext.runOnContext(v -> sweep());
+    }
+  }
+
+  /** One sweep at a time, on the sweep's context. */
   private void sweep() {
-    pool.preparedQuery("""
-            SELECT pin_id, action FROM feed_outbox WHERE claimed_until IS NULL OR claimed_until < now()
-             ORDER BY created_at LIMIT 100""")
-        .execute()
-        .onSuccess(rows -> rows.forEach(row -> {
-          log.info("resuming fan-out of pin {} ({})", row.getLong(0), row.getString(1));
-          deliver(row.getLong(0), row.getString(1));
-        }))
-        .onFailure(e -> log.warn("fan-out sweep failed: {}", e.toString()));
+    if (sweeping) {
+      return;
+    }
+    sweeping = true;
+    sweepBatches(0).onComplete(done -> {
+      sweeping = false;
+      if (done.failed()) {
+        log.warn("fan-out sweep failed: {}", done.cause().toString());
+      } else if (done.result() > 0) {
+        log.info("fan-out sweep delivered {} overdue pins", done.result());
+      }
+    });
+  }
+
+  /**
+   * Delivers overdue rows as fast as Redis takes them: {@value #SWEEP_BATCH} at a time,
+   * {@value #SWEEP_PARALLEL} in flight, batch after batch until none is left or a delivery fails
+   * (Redis is still down: the next tick tries again). Rows are claimed one by one with a lease, so
+   * nodes sweeping together never deliver the same row at once. Completes with how many were delivered.
+   */
+  private Future<Integer> sweepBatches(int deliveredSoFar) {
+    return pool.preparedQuery("""
+            SELECT pin_id, action FROM feed_outbox
+             WHERE (claimed_until IS NULL OR claimed_until < now()) AND created_at < now() - interval '1 second'
+             ORDER BY created_at LIMIT $1""")
+        .execute(Tuple.of(SWEEP_BATCH))
+        .compose(rows -> {
+          behind = rows.size() > 0;
+          if (rows.size() == 0) {
+            return Future.succeededFuture(deliveredSoFar);
+          }
+          List<Long> due = new ArrayList<>();
+          List<String> actions = new ArrayList<>();
+          rows.forEach(row -> {
+            due.add(row.getLong(0));
+            actions.add(row.getString(1));
+          });
+          return deliverAll(due, actions, 0)
+              .compose(ok -> rows.size() == SWEEP_BATCH && ok
+                  ? sweepBatches(deliveredSoFar + rows.size())
+                  : Future.succeededFuture(deliveredSoFar + rows.size()));
+        });
+  }
+
+  /** Delivers rows [from..] with at most SWEEP_PARALLEL in flight; true when none failed. */
+  private Future<Boolean> deliverAll(List<Long> pins, List<String> actions, int from) {
+    List<Future<Boolean>> window = new ArrayList<>();
+    for (int i = from; i < Math.min(pins.size(), from + SWEEP_PARALLEL); i++) {
+      window.add(deliver(pins.get(i), actions.get(i)).map(true).otherwise(false));
+    }
+    int next = from + window.size();
+    return Future.all(window).compose(all -> {
+      boolean ok = window.stream().allMatch(Future::result);
+      return ok && next < pins.size() ? deliverAll(pins, actions, next) : Future.succeededFuture(ok);
+    });
   }
 }

@@ -68,7 +68,7 @@ public final class PinsApi {
     ProductPins.Request product = ProductPins.read(in, link);
     in.validate();
     Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
-    Future<Created> created = limiter.hit("pins", Long.toString(me.id()), limits.pinsPerUserPerMinute(), MINUTE)
+    Future<Created> created = limiter.hitUnlessDown("pins", Long.toString(me.id()), limits.pinsPerUserPerMinute(), MINUTE)
         .compose(v -> boards.owned(boardId, me.id()))
         .compose(board -> productPins.resolve(me.id(), product, link))
         .compose(resolved -> photo.compose(found -> {
@@ -107,7 +107,7 @@ public final class PinsApi {
     JsonInput in = JsonInput.of(ctx);
     Long boardId = in.requiredId("board_id");
     in.validate();
-    Future<Created> saved = limiter.hit("saves", Long.toString(me.id()), limits.savesPerUserPerMinute(), MINUTE)
+    Future<Created> saved = limiter.hitUnlessDown("saves", Long.toString(me.id()), limits.savesPerUserPerMinute(), MINUTE)
         .compose(v -> Future.all(pins.get(id), boards.owned(boardId, me.id())))
         .compose(found -> {
           Pin original = found.resultAt(0);

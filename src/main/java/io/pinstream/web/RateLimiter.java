@@ -46,6 +46,8 @@ public final class RateLimiter {
       """;
   private static final long DAY_MS = 86_400_000L;
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RateLimiter.class);
+  private volatile boolean redisDownLogged;
   private final RedisScripts scripts;
   private final RedisScripts.Script hit;
   private final RedisScripts.Script attempt;
@@ -56,6 +58,24 @@ public final class RateLimiter {
     this.hit = scripts.define(HIT);
     this.attempt = scripts.define(ATTEMPT);
     this.keys = keys;
+  }
+
+  /**
+   * Like {@link #hit}, but when Redis cannot count, the event is let through (and logged): for
+   * limits against spam (pins, saves, uploads), where refusing every write while Redis is away would
+   * hurt everyone more than a few minutes without the limit. Guessing (log-ins) stays closed.
+   */
+  public Future<Void> hitUnlessDown(String what, String who, int limit, int windowSeconds) {
+    return hit(what, who, limit, windowSeconds).recover(e -> {
+      if (e instanceof ServiceException s && s.status() == 429) {
+        return Future.failedFuture(e);
+      }
+      if (!redisDownLogged) {
+        redisDownLogged = true;
+        log.warn("rate limits against spam are not counted while Redis does not answer: {}", e.toString());
+      }
+      return Future.succeededFuture();
+    }).onSuccess(v -> redisDownLogged = false);
   }
 
   /** Counts one event; fails with 429 (and Retry-After) once more than {@code limit} fall in the window. */
