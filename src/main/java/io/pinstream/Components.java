@@ -39,6 +39,7 @@ import io.pinstream.shop.MerchantStore;
 import io.pinstream.shop.PinsClicked;
 import io.pinstream.shop.ProductPins;
 import io.pinstream.shop.Reports;
+import io.pinstream.web.IdempotencyKeys;
 import io.pinstream.web.RateLimiter;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -69,6 +70,7 @@ public final class Components {
   final LocalEvents events;
   final ClusterChannel cluster;
   final RateLimiter limiter;
+  final IdempotencyKeys idempotencyKeys;
 
   // accounts and boards
   final PasswordHasher passwords;
@@ -117,6 +119,8 @@ public final class Components {
     events = new LocalEvents(vertx);
     cluster = background.add("cluster channel", new ClusterChannel(vertx, redis, events, config.redis(), keys, 15_000));
     limiter = new RateLimiter(scripts, keys);
+    idempotencyKeys = background.add("idempotency keys", new IdempotencyKeys(vertx, pg,
+        config.http().trustForwardedFor()));
 
     sessions = new SessionStore(pg, RedisAPI.api(redis), keys, config.auth(), cluster);
     users = new UserStore(pg);
@@ -152,6 +156,8 @@ public final class Components {
         hydrator, feed, metrics));
     feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, feed);
     live = background.add("live relay", new LiveRelay(events, cluster, hydrator, sessions, metrics));
+    // The cluster subscription is back after Redis was away: deliver the fan-outs it missed now.
+    cluster.onResubscribed(fanOut::sweepNow);
 
     // Who is told of what. A follow changes home feeds, then what live home subscriptions route.
     LiveFollows liveFollows = new LiveFollows(live);

@@ -21,6 +21,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.redis.client.RedisAPI;
 
+import java.util.List;
+
 /**
  * The table of contents: which feature serves which paths. Each feature mounts its own routes, on one
  * router with full paths, so metrics and logs name routes as clients see them. Made once per HTTP
@@ -43,6 +45,7 @@ final class Routes {
     String imageBaseUrl = c.config.media().publicBaseUrl();
 
     // Uploads and live connections read their own bodies: mounted before the body handler.
+    router.post("/api/v1/media").handler(c.idempotencyKeys.forStreamedBody());
     new ImageServer(vertx, c.media, c.mediaStorage, c.thumbnails).mount(router);
     new MediaApi(vertx, c.media, c.mediaStorage, c.mediaProcessor, c.thumbnails, c.auth, c.config.media())
         .mount(router);
@@ -52,6 +55,11 @@ final class Routes {
     // Every other API body is small JSON, read whole with a limit. A route without a path keeps the
     // metrics' route label clean.
     router.route().handler(BodyHandler.create(false).setBodyLimit(c.config.http().jsonBodyLimit()));
+    // Creating POSTs answer a retried Idempotency-Key with their first answer.
+    for (String creating : List.of("/api/v1/accounts", "/api/v1/boards", "/api/v1/pins", "/api/v1/pins/:id/save",
+        "/api/v1/merchants")) {
+      router.post(creating).handler(c.idempotencyKeys.forJson());
+    }
     new OpenApiDocument().mount(router);
     new AccountsApi(c.users, c.sessions, c.passwords, c.limiter, c.auth, c.config).mount(router);
     new UsersApi(c.users, c.auth, c.followEvents).mount(router);

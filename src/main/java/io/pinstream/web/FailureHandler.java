@@ -3,6 +3,7 @@ package io.pinstream.web;
 import io.pinstream.common.ServiceException;
 import io.pinstream.common.Problems;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -43,10 +44,13 @@ public final class FailureHandler implements Handler<RoutingContext> {
     if (problem.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", String.valueOf(problem.retryAfterSeconds()));
     }
+    Buffer body = problem.toProblem(ctx.request().path()).toBuffer();
+    // A 429 is about the caller's pace, not this request: a retry must be tried again, not replayed.
+    IdempotencyKeys.answered(ctx, problem.status() == 429 ? 503 : problem.status(), body);
     response.setStatusCode(problem.status())
         .putHeader("Content-Type", "application/problem+json; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
-        .end(problem.toProblem(ctx.request().path()).encode());
+        .end(body);
   }
 
   static ServiceException toProblem(RoutingContext ctx) {
