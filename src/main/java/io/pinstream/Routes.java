@@ -47,7 +47,8 @@ final class Routes {
     // Uploads and live connections read their own bodies: mounted before the body handler.
     router.post("/api/v1/media").handler(c.idempotencyKeys.forStreamedBody());
     new ImageServer(vertx, c.media, c.mediaStorage, c.thumbnails).mount(router);
-    new MediaApi(vertx, c.media, c.mediaStorage, c.mediaProcessor, c.thumbnails, c.auth, c.config.media())
+    new MediaApi(vertx, c.media, c.mediaStorage, c.mediaProcessor, c.thumbnails, c.auth, c.config.media(), c.limiter,
+        c.config.rateLimits())
         .mount(router);
     LiveApi live = new LiveApi(vertx, c.config.live(), c.live, c.feeds, c.sessions, c.boards, c.users);
     live.mount(router);

@@ -104,12 +104,11 @@ public final class ImageServer {
       Matcher m = RANGE.matcher(range.trim());
       if (m.matches() && !(m.group(1).isEmpty() && m.group(2).isEmpty())) {
         if (m.group(1).isEmpty()) {
-          long suffix = Long.parseLong(m.group(2));
-          start = Math.max(0, size - suffix);
+          start = Math.max(0, size - position(m.group(2)));
         } else {
-          start = Long.parseLong(m.group(1));
+          start = position(m.group(1));
           if (!m.group(2).isEmpty()) {
-            end = Math.min(end, Long.parseLong(m.group(2)));
+            end = Math.min(end, position(m.group(2)));
           }
         }
         if (start >= size || start > end) {
@@ -126,6 +125,11 @@ public final class ImageServer {
       return;
     }
     response.sendFile(path.toString(), start, length).onFailure(e -> response.reset());
+  }
+
+  /** A byte position of a Range header; one past any file's end when it does not fit a long (20 digits). */
+  private static long position(String digits) {
+    return digits.length() > 18 ? Long.MAX_VALUE : Long.parseLong(digits);
   }
 
   private static boolean matches(String ifNoneMatch, String etag) {

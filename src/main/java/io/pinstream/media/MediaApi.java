@@ -6,6 +6,7 @@ import io.pinstream.config.Config;
 import io.pinstream.common.ServiceException;
 import io.pinstream.common.Ids;
 import io.pinstream.common.Problems;
+import io.pinstream.web.RateLimiter;
 import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,9 +46,13 @@ public final class MediaApi {
   private final ThumbnailQueue queue;
   private final Auth auth;
   private final Config.Media config;
+  private final RateLimiter limiter;
+  private final Config.RateLimits limits;
 
   public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, MediaProcessor processor, ThumbnailQueue queue,
-                  Auth auth, Config.Media config) {
+                  Auth auth, Config.Media config, RateLimiter limiter, Config.RateLimits limits) {
+    this.limiter = limiter;
+    this.limits = limits;
     this.vertx = vertx;
     this.store = store;
     this.storage = storage;
@@ -87,6 +92,18 @@ public final class MediaApi {
       refuseUnread(ctx, Problems.tooLarge("file_too_large", "The upload is larger than " + config.maxUploadBytes() + " bytes"));
       return;
     }
+    // Per user: uploads an hour, and bytes a day (by the declared length: browsers always send one).
+    String user = Long.toString(me.id());
+    long declared = length == null ? 0 : Math.max(0, parseLength(length));
+    limiter.hitUnlessDown("uploads", user, limits.uploadsPerUserPerHour(), 3600)
+        .compose(v -> limiter.takeUnlessDown("upload_bytes", user, declared, limits.uploadBytesPerUserPerDay(), 86_400))
+        .onSuccess(v -> receive(ctx, me))
+        .onFailure(e -> refuseUnread(ctx, e instanceof ServiceException s ? s
+            : Problems.unavailable("service_unavailable", "Try again shortly", 2)));
+  }
+
+  private void receive(RoutingContext ctx, UserRef me) {
+    HttpServerRequest request = ctx.request();
     if (!queue.tryReserve()) {
       refuseUnread(ctx, Problems.unavailable("thumbnail_queue_full", "Too many uploads are being processed; retry shortly", 5));
       return;

@@ -44,6 +44,14 @@ public final class RateLimiter {
       redis.call('DEL', KEYS[1])
       return {0, math.floor(ms)}
       """;
+  /** KEYS: the counter; ARGV: amount, limit, window ms. Adds only when it stays within the limit: {taken, ms left}. */
+  private static final String TAKE = """
+      local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+      if n + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, redis.call('PTTL', KEYS[1])} end
+      redis.call('INCRBY', KEYS[1], ARGV[1])
+      if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+      return {1, 0}
+      """;
   private static final long DAY_MS = 86_400_000L;
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RateLimiter.class);
@@ -51,12 +59,14 @@ public final class RateLimiter {
   private final RedisScripts scripts;
   private final RedisScripts.Script hit;
   private final RedisScripts.Script attempt;
+  private final RedisScripts.Script take;
   private final RedisKeys keys;
 
   public RateLimiter(RedisScripts scripts, RedisKeys keys) {
     this.scripts = scripts;
     this.hit = scripts.define(HIT);
     this.attempt = scripts.define(ATTEMPT);
+    this.take = scripts.define(TAKE);
     this.keys = keys;
   }
 
@@ -76,6 +86,22 @@ public final class RateLimiter {
       }
       return Future.succeededFuture();
     }).onSuccess(v -> redisDownLogged = false);
+  }
+
+  /**
+   * Takes {@code amount} of a quota (bytes uploaded today, say): 429 when it would go past
+   * {@code limit} in the window, and then nothing is taken. Let through while Redis cannot count,
+   * like {@link #hitUnlessDown}.
+   */
+  public Future<Void> takeUnlessDown(String what, String who, long amount, long limit, int windowSeconds) {
+    return scripts.send(take.call(keys.key("rl", what, who), Long.toString(amount), Long.toString(limit),
+            Long.toString(windowSeconds * 1000L)))
+        .compose(reply -> reply.get(0).toInteger() == 1
+            ? Future.<Void>succeededFuture()
+            : Future.failedFuture(Problems.rateLimited("The " + what.replace('_', ' ') + " quota is used up; "
+                + "it frees up within a day", (int) Math.max(1, (reply.get(1).toLong() + 999) / 1000))))
+        .recover(e -> e instanceof ServiceException s && s.status() == 429 ? Future.failedFuture(e)
+            : Future.succeededFuture());
   }
 
   /** Counts one event; fails with 429 (and Retry-After) once more than {@code limit} fall in the window. */
