@@ -151,11 +151,12 @@ function connect() {
   const query = state.token ? '?access_token=' + encodeURIComponent(state.token) : '';
   const ws = new WebSocket(scheme + '//' + location.host + '/api/v1/live' + query);
   state.ws = ws;
-  ws.onopen = () => {
-    const subscribe = { type: 'subscribe', topic: topic() };
-    if (state.newest && topic() !== 'trending') subscribe.since = state.newest;
-    ws.send(JSON.stringify(subscribe));
+  const subscribe = () => {
+    const frame = { type: 'subscribe', topic: topic() };
+    if (state.newest && topic() !== 'trending') frame.since = state.newest;
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   };
+  ws.onopen = subscribe;
   ws.onmessage = (e) => {
     let m;
     try { m = JSON.parse(e.data); } catch (err) { return; }
@@ -169,6 +170,8 @@ function connect() {
       removePin(m.pin_id);
     } else if (m.type === 'resync') {
       loadFeed();
+    } else if (m.type === 'error' && m.code === 'unavailable' && m.retry_after_ms) {
+      setTimeout(subscribe, m.retry_after_ms); // the server is busy: it says when to ask again
     } else if (m.type === 'error') {
       say('Live updates: ' + m.detail);
     }

@@ -17,6 +17,9 @@ abstract class LiveConnection {
   long lastSeen = System.currentTimeMillis();
   long lastPing = lastSeen;
   int badFrames;
+  /** Frames received in the current second ({@code frameSecond}), for the per-connection pace limit. */
+  long frameSecond;
+  int framesThisSecond;
   boolean closed;
 
   LiveConnection(UserRef user) {

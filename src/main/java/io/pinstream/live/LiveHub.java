@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class LiveHub {
   private static final int MAX_BAD_FRAMES = 20;
+  /** When a client refused for want of the database should subscribe again. */
+  private static final long RETRY_AFTER_MS = 2000;
   private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
 
   private final Vertx vertx;
@@ -41,6 +43,7 @@ final class LiveHub {
   private final FeedService feeds;
   private final Set<LiveConnection> connections = new HashSet<>();
   private final TopicIndex index = new TopicIndex();
+  private final TopicCache topics;
   private long sweeper = -1;
 
   LiveHub(Vertx vertx, Config.Live config, LiveRelay relay, Replay replay, BoardStore boards, UserStore users,
@@ -52,6 +55,7 @@ final class LiveHub {
     this.boards = boards;
     this.users = users;
     this.feeds = feeds;
+    this.topics = new TopicCache(boards, users);
   }
 
   void add(LiveConnection connection) {
@@ -86,6 +90,16 @@ final class LiveHub {
   // ---- what clients send ----
 
   void onFrame(LiveConnection c, String text) {
+    long second = System.currentTimeMillis() / 1000;
+    if (second != c.frameSecond) {
+      c.frameSecond = second;
+      c.framesThisSecond = 0;
+    }
+    if (++c.framesThisSecond > config.maxFramesPerSecond()) {
+      // Past the pace a person's page needs: not acted on, and counted towards closing the connection.
+      badFrame(c, "rate_limited", "At most " + config.maxFramesPerSecond() + " frames a second");
+      return;
+    }
     LiveProtocol.Frame frame = LiveProtocol.parse(text);
     if (frame.bad()) {
       badFrame(c, frame.errorDetail());
@@ -101,7 +115,17 @@ final class LiveHub {
   }
 
   void badFrame(LiveConnection c, String detail) {
-    error(c, "bad_frame", detail, null);
+    badFrame(c, "bad_frame", detail);
+  }
+
+  /** Tells the client, and closes the connection (1008) past {@value #MAX_BAD_FRAMES} such frames. */
+  private void badFrame(LiveConnection c, String code, String detail) {
+    error(c, code, detail, null);
+    countBad(c);
+  }
+
+  /** A frame that asked for nothing sensible: past {@value #MAX_BAD_FRAMES} the connection is closed (1008). */
+  private void countBad(LiveConnection c) {
     if (++c.badFrames > MAX_BAD_FRAMES) {
       c.close(LiveProtocol.POLICY, "too many bad frames");
       remove(c);
@@ -112,6 +136,7 @@ final class LiveHub {
     Topic topic = Topic.parse(name);
     if (topic == null) {
       error(c, "bad_topic", "Topics are home, trending, board:<id> and user:<username>", name);
+      countBad(c);
       return;
     }
     if (c.subscription(name) != null) {
@@ -134,9 +159,13 @@ final class LiveHub {
       }
       if (ar.failed()) {
         c.subscriptions.remove(sub);
-        boolean unknown = ar.cause() instanceof ServiceException e && e.status() == 404;
-        error(c, unknown ? "unknown_topic" : "unavailable",
-            unknown ? "No such " + topic.kind().name().toLowerCase() : "Cannot subscribe now; try again", name);
+        if (ar.cause() instanceof ServiceException e && e.status() == 404) {
+          error(c, "unknown_topic", "No such " + topic.kind().name().toLowerCase(), name);
+          countBad(c);
+        } else {
+          // The database is away or busy: say when to try again instead of a bare refusal.
+          send(c, "error", null, LiveProtocol.unavailable(name, RETRY_AFTER_MS));
+        }
         return;
       }
       boolean replaying = since != null && topic.kind() != Topic.Kind.TRENDING;
@@ -157,9 +186,9 @@ final class LiveHub {
     Topic topic = sub.topic;
     return switch (topic.kind()) {
       case TRENDING -> Future.succeededFuture();
-      case BOARD -> boards.get(topic.boardId()).mapEmpty();
-      case USER -> users.byUsername(topic.username()).map(u -> {
-        sub.userId = u.id();
+      case BOARD -> topics.board(topic.boardId());
+      case USER -> topics.user(topic.username()).map(id -> {
+        sub.userId = id;
         return null;
       });
       case HOME -> loadFollows(sub);

@@ -80,6 +80,13 @@ final class LiveProtocol {
     return message.put("reason", reason).encode();
   }
 
+  /** The topic could not be checked now: subscribe again after {@code retryAfterMs}. */
+  static String unavailable(String topic, long retryAfterMs) {
+    return new JsonObject().put("type", "error").put("code", "unavailable")
+        .put("detail", "Cannot subscribe now; try again in " + retryAfterMs + " ms").put("topic", topic)
+        .put("retry_after_ms", retryAfterMs).encode();
+  }
+
   static String error(String code, String detail, String topic) {
     JsonObject error = new JsonObject().put("type", "error").put("code", code).put("detail", detail);
     if (topic != null) {

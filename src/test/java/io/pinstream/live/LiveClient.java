@@ -66,6 +66,16 @@ final class LiveClient implements AutoCloseable {
     return new JsonObject(nextText());
   }
 
+  /** The next message within {@code ms}, or null. */
+  JsonObject nextOrNull(long ms) {
+    try {
+      String m = messages.poll(ms, TimeUnit.MILLISECONDS);
+      return m == null ? null : new JsonObject(m);
+    } catch (InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The next message exactly as it came (the text frame's payload). */
   String nextText() {
     try {

@@ -337,6 +337,36 @@ class LiveTest {
   }
 
   @Test
+  @DisplayName("a subscribe flood is refused past the pace limit and closed (1008); so is a stream of unknown topics")
+  void subscribeFlood() throws Exception {
+    try (LiveClient flood = connect(null)) {
+      for (int i = 0; i < 60; i++) { // sent at once: past 20 a second
+        flood.ws().writeTextMessage(new JsonObject().put("type", "subscribe").put("topic", "trending").encode());
+      }
+      List<String> codes = new ArrayList<>();
+      for (int i = 0; i < 200 && flood.closeCode == null; i++) {
+        JsonObject m = flood.nextOrNull(50);
+        if (m != null && "error".equals(m.getString("type"))) {
+          codes.add(m.getString("code"));
+        }
+      }
+      assertThat(codes).contains("rate_limited");
+      assertThat(flood.closeCode).isEqualTo((short) 1008);
+    }
+    try (LiveClient probing = connect(null)) {
+      for (int i = 0; i < 21; i++) { // the 21st bad frame closes
+        probing.send(new JsonObject().put("type", "subscribe").put("topic", "board:" + (900_000_000 + i)));
+        assertThat(probing.next().getString("code")).isEqualTo("unknown_topic");
+        Thread.sleep(60); // under the pace limit: only the unknown topics count
+      }
+      for (int i = 0; i < 100 && probing.closeCode == null; i++) {
+        Thread.sleep(20);
+      }
+      assertThat(probing.closeCode).isEqualTo((short) 1008);
+    }
+  }
+
+  @Test
   @DisplayName("garbage, binary, unknown and oversized frames get errors or a clear close, never a crash; limits and Origin hold")
   void badFrames() throws Exception {
     try (LiveClient live = connect(null)) {
