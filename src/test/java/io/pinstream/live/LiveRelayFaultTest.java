@@ -65,7 +65,10 @@ class LiveRelayFaultTest {
       long back = System.currentTimeMillis();
       JsonObject resync = live.next();
       assertThat(resync.getString("type")).isEqualTo("resync");
-      assertThat(System.currentTimeMillis() - back).as("ms from Redis back to resync").isLessThan(2000);
+      long resyncMs = System.currentTimeMillis() - back;
+      System.out.printf("[reliability] Redis restarted empty after 1.5 s: subscribers told to resync %d ms after it was back%n",
+          resyncMs);
+      assertThat(resyncMs).as("ms from Redis back to resync").isLessThan(2000);
       String id = app.api().createPin(token, board, media, "after the restart").getString("id");
       assertThat(live.pins("board:" + board, 1)).containsExactly(id);
     }

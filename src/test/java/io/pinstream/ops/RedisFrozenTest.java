@@ -65,6 +65,8 @@ class RedisFrozenTest {
         assertThat(pin.reply().header("Retry-After")).isNotNull();
       }
       assertThat(pin.ms()).as("pin ms").isLessThan(6 * DEADLINE_MS);
+      System.out.printf("[reliability] Redis frozen (deadline %d ms): /ready %d in %d ms, home %d in %d ms, new pin %d in %d ms%n",
+          DEADLINE_MS, ready.reply().status(), ready.ms(), home.reply().status(), home.ms(), pin.reply().status(), pin.ms());
     } finally {
       redis.thaw();
     }
