@@ -13,9 +13,12 @@ const state = {
   retry: 500,
 };
 
-function api(method, path, body) {
+// key: an Idempotency-Key for a creating POST, the same for every try of one action (a retry, a
+// second click) so the server answers it once.
+function api(method, path, body, key) {
   const headers = { 'Accept': 'application/json' };
   if (state.token) headers['Authorization'] = 'Bearer ' + state.token;
+  if (key) headers['Idempotency-Key'] = key;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
     .then(async (r) => {
@@ -246,11 +249,12 @@ $('show-upload').addEventListener('click', () => {
   }).catch((err) => say(err.message));
 });
 
-function uploadFile(file, progress) {
+function uploadFile(file, progress, key) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/api/v1/media');
     xhr.setRequestHeader('Authorization', 'Bearer ' + state.token);
+    if (key) xhr.setRequestHeader('Idempotency-Key', key);
     xhr.upload.onprogress = (e) => {
       if (e.lengthComputable) progress.value = Math.round((e.loaded / e.total) * 100);
     };
@@ -267,26 +271,38 @@ function uploadFile(file, progress) {
   });
 }
 
+// 128 random bits as hex (crypto.randomUUID needs HTTPS; getRandomValues does not).
+function newKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// One key per pin being made: submitting the same form again (after an error, or twice) makes it once.
+let pinKey = null;
+$('upload').addEventListener('input', () => { pinKey = null; });
+
 $('upload').addEventListener('submit', (e) => {
   e.preventDefault();
   const form = e.target;
   const file = form.file.files[0];
   if (!file) return;
+  if (!pinKey) pinKey = newKey();
+  const key = pinKey;
   const progress = $('upload-progress');
   progress.hidden = false;
   progress.value = 0;
   const newBoard = form.new_board.value.trim();
   const board = newBoard
-    ? api('POST', '/api/v1/boards', { name: newBoard }).then((b) => b.id)
+    ? api('POST', '/api/v1/boards', { name: newBoard }, key + ':board').then((b) => b.id)
     : Promise.resolve(form.board_id.value);
-  Promise.all([board, uploadFile(file, progress)])
+  Promise.all([board, uploadFile(file, progress, key + ':media')])
     .then(([boardId, media]) => {
       if (!boardId) throw new Error('choose a board or name a new one');
       const pin = { board_id: boardId, media_id: media.id };
       if (form.title.value.trim()) pin.title = form.title.value.trim();
-      return api('POST', '/api/v1/pins', pin);
+      return api('POST', '/api/v1/pins', pin, key + ':pin');
     })
     .then((pin) => {
+      pinKey = null;
       livePin(pin);
       form.reset();
       form.hidden = true;

@@ -35,6 +35,7 @@ import io.pinstream.shop.ClickRecorder;
 import io.pinstream.shop.ClickTargets;
 import io.pinstream.shop.ConversionStore;
 import io.pinstream.shop.DomainVerifier;
+import io.pinstream.shop.MerchantKeys;
 import io.pinstream.shop.MerchantStore;
 import io.pinstream.shop.PinsClicked;
 import io.pinstream.shop.ProductPins;
@@ -92,6 +93,7 @@ public final class Components {
   final ClickRecorder clicks;
   final ClickTargets clickTargets;
   final ProductPins productPins;
+  final MerchantKeys merchantKeys;
   final DomainVerifier domains;
   final Attribution attribution;
 
@@ -142,6 +144,7 @@ public final class Components {
         shop.clickBatchSize(), shop.clickFlushMs()));
     clickTargets = new ClickTargets(pg);
     productPins = new ProductPins(pg, merchants);
+    merchantKeys = new MerchantKeys(merchants);
     domains = new DomainVerifier(vertx, shop);
     attribution = new Attribution(conversions, clicks, shop.pinnerShareBps());
 

@@ -65,10 +65,10 @@ final class Routes {
     new AccountsApi(c.users, c.sessions, c.passwords, c.limiter, c.auth, c.config).mount(router);
     new UsersApi(c.users, c.auth, c.followEvents).mount(router);
     new BoardsApi(c.boards, c.users, c.auth, c.boardFollowEvents).mount(router);
-    new PinsApi(c.pins, c.boards, c.media, c.productPins, c.auth, c.pinEncoder, c.feeds, c.limiter,
+    new PinsApi(c.pins, c.boards, c.media, c.productPins, c.merchantKeys, c.auth, c.pinEncoder, c.feeds, c.limiter,
         c.config.rateLimits()).mount(router);
     new FeedsApi(c.feeds, c.boards, c.users, c.auth).mount(router);
-    new ShopApi(c.merchants, c.conversions, c.reports, c.clicks, c.clickTargets, c.attribution, c.domains, c.auth,
+    new ShopApi(c.merchants, c.conversions, c.reports, c.clicks, c.clickTargets, c.attribution, c.domains, c.merchantKeys, c.auth,
         c.config.http().trustForwardedFor()).mount(router);
     mountWebPage(router, imageBaseUrl);
 

@@ -11,6 +11,8 @@ import io.pinstream.web.RateLimiter;
 import io.pinstream.web.Responses;
 import io.pinstream.media.Media;
 import io.pinstream.media.MediaStore;
+import io.pinstream.shop.Merchant;
+import io.pinstream.shop.MerchantKeys;
 import io.pinstream.shop.Product;
 import io.pinstream.shop.ProductPins;
 import io.vertx.core.Future;
@@ -30,13 +32,15 @@ public final class PinsApi {
   private final BoardStore boards;
   private final MediaStore media;
   private final ProductPins productPins;
+  private final MerchantKeys merchantKeys;
   private final Auth auth;
   private final PinEncoder encoder;
   private final PinEvents events;
   private final RateLimiter limiter;
   private final Config.RateLimits limits;
 
-  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, ProductPins productPins, Auth auth,
+  public PinsApi(PinStore pins, BoardStore boards, MediaStore media, ProductPins productPins, MerchantKeys merchantKeys,
+                 Auth auth,
                  PinEncoder encoder, PinEvents events, RateLimiter limiter, Config.RateLimits limits) {
     this.limiter = limiter;
     this.limits = limits;
@@ -44,20 +48,23 @@ public final class PinsApi {
     this.boards = boards;
     this.media = media;
     this.productPins = productPins;
+    this.merchantKeys = merchantKeys;
     this.auth = auth;
     this.encoder = encoder;
     this.events = events;
   }
 
   public void mount(Router router) {
-    router.post("/api/v1/pins").handler(auth.required()).handler(this::create);
+    // A merchant's servers publish its products with its API key, acting as the merchant's owner.
+    router.post("/api/v1/pins").handler(merchantKeys.orUser(auth)).handler(this::create);
     router.get("/api/v1/pins/:id").handler(this::get);
     router.delete("/api/v1/pins/:id").handler(auth.required()).handler(this::delete);
     router.post("/api/v1/pins/:id/save").handler(auth.required()).handler(this::save);
   }
 
   private void create(RoutingContext ctx) {
-    UserRef me = Auth.user(ctx);
+    Merchant viaKey = MerchantKeys.merchant(ctx);
+    long actor = viaKey != null ? viaKey.ownerId() : Auth.user(ctx).id();
     JsonInput in = JsonInput.of(ctx);
     Long boardId = in.requiredId("board_id");
     Long mediaId = in.requiredId("media_id");
@@ -66,17 +73,20 @@ public final class PinsApi {
     String altText = in.optionalString("alt_text", 0, 500);
     String link = httpLink(in, in.optionalString("link", 1, 2048));
     ProductPins.Request product = ProductPins.read(in, link);
+    if (viaKey != null && (product == null || product.merchantId() != viaKey.id()) && !in.hasError("product")) {
+      in.error("product.merchant_id", "a merchant's API key creates product pins of that merchant only");
+    }
     in.validate();
     Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
-    Future<Created> created = limiter.hitUnlessDown("pins", Long.toString(me.id()), limits.pinsPerUserPerMinute(), MINUTE)
-        .compose(v -> boards.owned(boardId, me.id()))
-        .compose(board -> productPins.resolve(me.id(), product, link))
+    Future<Created> created = limiter.hitUnlessDown("pins", Long.toString(actor), limits.pinsPerUserPerMinute(), MINUTE)
+        .compose(v -> boards.owned(boardId, actor))
+        .compose(board -> productPins.resolve(actor, product, link))
         .compose(resolved -> photo.compose(found -> {
           if (found == null || Media.FAILED.equals(found.status())) {
             return Future.failedFuture(Problems.invalid("media_id", found == null
                 ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
           }
-          return pins.insert(new PinStore.NewPin(boardId, me.id(), mediaId, title, description, link, altText, null,
+          return pins.insert(new PinStore.NewPin(boardId, actor, mediaId, title, description, link, altText, null,
               resolved));
         }))
         .compose(pin -> deliver(pin, json -> events.pinCreated(pin, json)));

@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
  * posted by merchants' servers, the merchant's report and the pinner's earnings.
  */
 public final class ShopApi {
-  private static final String MERCHANT = "merchant";
   private static final int MAX_REPORT_DAYS = 366;
   private static final Pattern DOMAIN = Pattern.compile(
       "^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$");
@@ -43,12 +42,14 @@ public final class ShopApi {
   private final Attribution attribution;
   private final DomainVerifier verifier;
   private final Auth auth;
+  private final MerchantKeys keys;
   private final boolean trustForwardedFor;
 
   public ShopApi(MerchantStore merchants, ConversionStore conversions, Reports reports, ClickRecorder clicks,
-                 ClickTargets targets, Attribution attribution, DomainVerifier verifier, Auth auth,
-                 boolean trustForwardedFor) {
+                 ClickTargets targets, Attribution attribution, DomainVerifier verifier, MerchantKeys keys,
+                 Auth auth, boolean trustForwardedFor) {
     this.verifier = verifier;
+    this.keys = keys;
     this.merchants = merchants;
     this.conversions = conversions;
     this.reports = reports;
@@ -64,9 +65,9 @@ public final class ShopApi {
     router.post("/api/v1/merchants").handler(auth.required()).handler(this::createMerchant);
     router.get("/api/v1/merchants/:id").handler(this::getMerchant);
     router.post("/api/v1/merchants/:id/verification").handler(auth.required()).handler(this::verifyDomain);
-    router.get("/api/v1/merchants/:id/report").handler(merchantKeyOrUser()).handler(this::report);
-    router.post("/api/v1/conversions").handler(merchantKey()).handler(this::convert);
-    router.post("/api/v1/conversions/:id/refund").handler(merchantKey()).handler(this::refund);
+    router.get("/api/v1/merchants/:id/report").handler(keys.orUser(auth)).handler(this::report);
+    router.post("/api/v1/conversions").handler(keys.required()).handler(this::convert);
+    router.post("/api/v1/conversions/:id/refund").handler(keys.required()).handler(this::refund);
     router.get("/api/v1/users/me/earnings").handler(auth.required()).handler(this::earnings);
   }
 
@@ -173,29 +174,10 @@ public final class ShopApi {
         .map(merchant -> merchant.toJson().put("verification", merchant.verificationJson(verifier.fileUrl(merchant.domain())))));
   }
 
-  /** {@code Authorization: Bearer <api_key>} of a merchant. */
-  private Handler<RoutingContext> merchantKey() {
-    return ctx -> {
-      String key = Auth.bearerToken(ctx);
-      if (key == null) {
-        ctx.fail(Problems.unauthorized("Send Authorization: Bearer <api_key> (given when the merchant was created)"));
-        return;
-      }
-      merchants.byApiKey(key).onSuccess(merchant -> {
-        if (merchant == null) {
-          ctx.fail(Problems.unauthorized("The API key is unknown"));
-          return;
-        }
-        ctx.put(MERCHANT, merchant);
-        ctx.next();
-      }).onFailure(ctx::fail);
-    };
-  }
-
   // ---- conversions ----
 
   private void convert(RoutingContext ctx) {
-    Merchant merchant = ctx.get(MERCHANT);
+    Merchant merchant = MerchantKeys.merchant(ctx);
     JsonInput in = JsonInput.of(ctx);
     String clickId = in.requiredString("click_id", 1, 64);
     String orderId = in.requiredString("order_id", 1, 100);
@@ -214,28 +196,18 @@ public final class ShopApi {
   }
 
   private void refund(RoutingContext ctx) {
-    Merchant merchant = ctx.get(MERCHANT);
+    Merchant merchant = MerchantKeys.merchant(ctx);
     long id = Ids.pathId(ctx.pathParam("id"), "conversion");
     Responses.reply(ctx, 200, conversions.refund(merchant.id(), id).map(Conversion::toJson));
   }
 
   // ---- reports ----
 
-  /** A merchant's API key (one that looks like one), else a signed-in user. */
-  private Handler<RoutingContext> merchantKeyOrUser() {
-    Handler<RoutingContext> merchant = merchantKey();
-    Handler<RoutingContext> user = auth.required();
-    return ctx -> {
-      String token = Auth.bearerToken(ctx);
-      (token != null && token.startsWith(MerchantStore.KEY_PREFIX) ? merchant : user).handle(ctx);
-    };
-  }
-
   /** For the merchant's owner (user token) or the merchant itself (API key); anyone else 403. */
   private void report(RoutingContext ctx) {
     long id = Ids.pathId(ctx.pathParam("id"), "merchant");
     OffsetDateTime[] range = range(ctx);
-    Merchant caller = ctx.get(MERCHANT);
+    Merchant caller = MerchantKeys.merchant(ctx);
     UserRef user = Auth.viewer(ctx);
     // A key reads its own merchant's report only; a user, the reports of the merchants they own.
     Future<Merchant> readable = caller != null

@@ -76,6 +76,30 @@ class ProductPinsTest {
   }
 
   @Test
+  @DisplayName("a merchant's API key publishes its products as pins of its owner, and nothing else")
+  void apiKeyPublishes() {
+    String owner = shop.api().signUpAndLogIn("keyshop");
+    JsonObject merchant = shop.merchant(owner, "keys.example.com", 800);
+    String apiKey = merchant.getString("api_key");
+    String board = shop.api().createBoard(owner, "Catalogue");
+    String media = shop.api().uploadPhoto(owner);
+    JsonObject body = new JsonObject().put("board_id", board).put("media_id", media).put("title", "Kettle")
+        .put("link", "https://keys.example.com/kettle").put("product", Shop.product(merchant.getString("id"), 2500, "CNY"));
+    var published = shop.api().post("/api/v1/pins", body, apiKey);
+    assertThat(published.status()).as(published.body()).isEqualTo(201);
+    assertThat(published.json().getJsonObject("owner").getString("username")).isEqualTo("keyshop");
+    assertThat(published.json().getJsonObject("product").getJsonObject("price").getLong("amount_minor")).isEqualTo(2500);
+
+    assertThat(shop.api().post("/api/v1/pins", body.copy().put("product", null), apiKey).status()).isEqualTo(422);
+    String other = shop.merchant(shop.api().signUpAndLogIn("otherkeyshop"), "other-keys.example.com", 800).getString("id");
+    assertThat(shop.api().post("/api/v1/pins", body.copy().put("link", "https://other-keys.example.com/x")
+        .put("product", Shop.product(other, 1, "CNY")), apiKey).status()).isEqualTo(422);
+    String strangersBoard = shop.api().createBoard(shop.api().signUpAndLogIn("keystranger"), "Not yours");
+    assertThat(shop.api().post("/api/v1/pins", body.copy().put("board_id", strangersBoard), apiKey).status()).isEqualTo(403);
+    assertThat(shop.api().post("/api/v1/pins", body, "psk_not_a_key").status()).isEqualTo(401);
+  }
+
+  @Test
   @DisplayName("unknown merchant, bad price, bad availability and a link off the merchant's domain are 422")
   void invalidProducts() {
     String owner = shop.api().signUpAndLogIn("rugshop");
