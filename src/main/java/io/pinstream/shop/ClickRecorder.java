@@ -97,6 +97,7 @@ public final class ClickRecorder implements Background {
   private long timer = -1;
   private boolean flushing;
   private boolean redisWarned;
+  private volatile boolean fullWarned;
 
   /** A click whose repeat check is done: reason is "bot", "repeat", "" (counted) or "?" (PostgreSQL decides). */
   private record Decided(Click click, String reason) {
@@ -137,16 +138,25 @@ public final class ClickRecorder implements Background {
     return hmac.get().doFinal(value.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Takes the click; never waits and never fails (a full buffer drops and logs). */
-  public void record(Click click) {
+  /**
+   * Takes the click, never waiting; false when the buffer is full (PostgreSQL is not keeping up): the
+   * caller must not answer as if it had been recorded.
+   */
+  public boolean record(Click click) {
     if (queued.get() >= MAX_PENDING) {
-      log.error("click buffer full ({} waiting): PostgreSQL is not keeping up; click {} dropped", MAX_PENDING, click.id());
-      return;
+      if (!fullWarned) {
+        fullWarned = true;
+        log.warn("click buffer full ({} waiting): PostgreSQL is not keeping up; redirects answer 503 meanwhile",
+            MAX_PENDING);
+      }
+      return false;
     }
+    fullWarned = false;
     queue.add(click);
     if (queued.incrementAndGet() == batchSize) {
       context.runOnContext(v -> flush());
     }
+    return true;
   }
 
   /** Completes once every click recorded before this call is in PostgreSQL (or the timeout passed). */

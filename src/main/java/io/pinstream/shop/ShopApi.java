@@ -97,11 +97,14 @@ public final class ShopApi {
       String agent = ctx.request().getHeader("User-Agent");
       String referrer = ctx.request().getHeader("Referer");
       // Handed over before the answer goes out, so whoever sees the 302 can rely on the click being taken.
-      clicks.record(new Click(clickId, pinId, redirect ? target.merchantId() : null, target.ownerId(),
+      boolean taken = clicks.record(new Click(clickId, pinId, redirect ? target.merchantId() : null, target.ownerId(),
           viewer == null ? null : viewer.id(),
           clicks.hash(ClientIp.of(ctx, trustForwardedFor)), clicks.hash(agent == null ? "" : agent),
           referrer == null ? null : referrer.substring(0, Math.min(referrer.length(), 512)),
           agent == null || agent.isBlank() || BOT.matcher(agent).find(), OffsetDateTime.now(ZoneOffset.UTC)));
+      if (!taken) { // never a redirect whose click is lost: the client tries again shortly
+        throw Problems.unavailable("clicks_backlogged", "Too many clicks are waiting to be written; retry shortly", 1);
+      }
       if (!redirect) {
         LeavingPage.send(ctx.response(), target.link());
         return null;
