@@ -13,6 +13,8 @@ import java.util.Locale;
 
 /** Media rows, which double as the durable thumbnail job queue (status 'processing' + a lease). */
 public final class MediaStore {
+  /** A job is attempted at most this many times (the upload's own render, then sweeps on any node). */
+  public static final int MAX_ATTEMPTS = 3;
   private static final String SELECT = "SELECT " + Media.COLUMNS + " FROM media m ";
   private final Pool pool;
 
@@ -55,13 +57,17 @@ public final class MediaStore {
         });
   }
 
-  /** Takes the job for {@code leaseSeconds}; null when it is done, gone, or another worker holds it. */
+  /**
+   * Takes the job for {@code leaseSeconds}; null when it is done, gone, another worker holds it, or it has
+   * had its {@link #MAX_ATTEMPTS} (then {@link #failExhausted} ends it).
+   */
   public Future<Media> claim(long id, int leaseSeconds) {
     return pool.preparedQuery("""
             UPDATE media m SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
              WHERE id = $1 AND status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())
+               AND attempts < $3
             RETURNING""" + " " + Media.COLUMNS)
-        .execute(Tuple.of(id, leaseSeconds))
+        .execute(Tuple.of(id, leaseSeconds, MAX_ATTEMPTS))
         .map(MediaStore::first);
   }
 
@@ -96,12 +102,31 @@ public final class MediaStore {
         .execute(Tuple.of(id)).mapEmpty();
   }
 
-  /** Jobs nobody holds: left by a crash, by a full queue, or by a node that died mid-render. */
+  /**
+   * Ends the jobs nobody holds that were attempted {@link #MAX_ATTEMPTS} times: each attempt ended without
+   * writing its row (the node died: a decoder's OutOfMemoryError under -XX:+ExitOnOutOfMemoryError, a kill),
+   * so claiming it again would be a crash loop across nodes and restarts. Returns their ids.
+   */
+  public Future<List<Long>> failExhausted() {
+    return pool.preparedQuery("""
+            UPDATE media SET status = 'failed', failure_code = $1, claimed_until = NULL
+             WHERE status = 'processing' AND (claimed_until IS NULL OR claimed_until < now()) AND attempts >= $2
+            RETURNING id""")
+        .execute(Tuple.of(ImageRejectedException.UNRENDERABLE, MAX_ATTEMPTS))
+        .map(rows -> {
+          List<Long> ids = new ArrayList<>(rows.size());
+          rows.forEach(r -> ids.add(r.getLong(0)));
+          return ids;
+        });
+  }
+
+  /** Jobs nobody holds, with an attempt left: left by a crash, by a full queue, or by a node that died mid-render. */
   public Future<List<Media>> abandonedJobs(int limit) {
     return pool.preparedQuery(SELECT + """
             WHERE m.status = 'processing' AND (m.claimed_until IS NULL OR m.claimed_until < now())
+               AND m.attempts < $2
              ORDER BY m.id LIMIT $1""")
-        .execute(Tuple.of(limit))
+        .execute(Tuple.of(limit, MAX_ATTEMPTS))
         .map(rows -> {
           List<Media> jobs = new ArrayList<>(rows.size());
           rows.forEach(r -> jobs.add(Media.from(r)));
