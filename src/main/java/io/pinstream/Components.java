@@ -130,7 +130,7 @@ public final class Components {
     Config.Media mediaConfig = config.media();
     mediaStorage = new MediaStorage(mediaConfig.dir());
     media = new MediaStore(pg);
-    mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels(), metrics);
+    mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels(), mediaConfig.workers(), metrics);
     thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, events, media,
         mediaConfig.workers(), mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
 
