@@ -134,6 +134,45 @@ public final class MediaStore {
         });
   }
 
+  /**
+   * Deletes up to {@code limit} media that no pin uses and that are older than {@code maxAgeHours} (and not
+   * being rendered right now), and returns their SHA-256s, whose files the caller then deletes. One statement,
+   * so two nodes never both take a row: each row comes back to exactly one DELETE. A pin being created at the
+   * same moment holds a key-share lock on its media (its foreign key), which SKIP LOCKED passes over; a pin
+   * committed between this statement's snapshot and its delete makes the foreign key refuse the delete
+   * (SQLSTATE 23503, nothing is deleted). Either way the row goes first, so files are never deleted under a
+   * media a pin uses.
+   */
+  public Future<List<String>> deleteUnreferenced(int maxAgeHours, int limit) {
+    return pool.preparedQuery("""
+            DELETE FROM media m
+             WHERE m.id IN (SELECT c.id FROM media c
+                             WHERE c.created_at < now() - make_interval(hours => $1)
+                               AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.media_id = c.id)
+                               AND (c.status <> 'processing' OR c.claimed_until IS NULL OR c.claimed_until < now())
+                             ORDER BY c.id LIMIT $2
+                             FOR UPDATE SKIP LOCKED)
+               AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.media_id = m.id)
+            RETURNING m.sha256""")
+        .execute(Tuple.of(maxAgeHours, limit))
+        .map(rows -> {
+          List<String> shas = new ArrayList<>(rows.size());
+          rows.forEach(r -> shas.add(r.getString(0)));
+          return shas;
+        });
+  }
+
+  /** Which of these content addresses have a media row (again: the same bytes may be uploaded anew). */
+  public Future<java.util.Set<String>> existing(List<String> sha256s) {
+    return pool.preparedQuery("SELECT sha256 FROM media WHERE sha256 = ANY($1)")
+        .execute(Tuple.of(sha256s.toArray(String[]::new)))
+        .map(rows -> {
+          java.util.Set<String> found = new java.util.HashSet<>();
+          rows.forEach(r -> found.add(r.getString(0)));
+          return found;
+        });
+  }
+
   private static Media first(RowSet<Row> rows) {
     return rows.size() == 0 ? null : Media.from(rows.iterator().next());
   }
