@@ -24,6 +24,7 @@ import io.pinstream.infra.RedisKeys;
 import io.pinstream.infra.RedisScripts;
 import io.pinstream.live.LiveFollows;
 import io.pinstream.live.LiveRelay;
+import io.pinstream.media.MediaHousekeeping;
 import io.pinstream.media.MediaProcessor;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.MediaStore;
@@ -85,6 +86,7 @@ public final class Components {
   final MediaStore media;
   final MediaProcessor mediaProcessor;
   final ThumbnailQueue thumbnails;
+  final MediaHousekeeping mediaHousekeeping;
 
   // shop
   final MerchantStore merchants;
@@ -132,9 +134,11 @@ public final class Components {
     Config.Media mediaConfig = config.media();
     mediaStorage = new MediaStorage(mediaConfig.dir());
     media = new MediaStore(pg);
-    mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels(), metrics);
+    mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels(), mediaConfig.workers(), metrics);
     thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, events, media,
         mediaConfig.workers(), mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
+    mediaHousekeeping = background.add("media housekeeping", new MediaHousekeeping(vertx, media, mediaStorage,
+        mediaConfig.unreferencedMaxAgeHours()));
 
     Config.Shop shop = config.shop();
     merchants = new MerchantStore(pg);
@@ -210,6 +214,10 @@ public final class Components {
 
   public ThumbnailQueue thumbnails() {
     return thumbnails;
+  }
+
+  public MediaHousekeeping mediaHousekeeping() {
+    return mediaHousekeeping;
   }
 
   public ClickRecorder clicks() {

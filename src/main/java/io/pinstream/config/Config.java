@@ -28,9 +28,10 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
    * @param syncWaitMs      how long an upload waits for its thumbnails before answering 202 instead of 201
    * @param jobLeaseSeconds how long a node may work on a thumbnail job before another node takes it over
    * @param publicBaseUrl   prefix of image URLs (a CDN origin, e.g. https://img.example.com); empty: absolute paths
+   * @param unreferencedMaxAgeHours media that no pin uses are deleted (row and files) once this old
    */
   public record Media(Path dir, long maxUploadBytes, long maxPixels, int workers, int queueSize, int syncWaitMs,
-                      int jobLeaseSeconds, String publicBaseUrl) {
+                      int jobLeaseSeconds, String publicBaseUrl, int unreferencedMaxAgeHours) {
   }
 
   /**
@@ -101,7 +102,8 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.integer("media", "queue_size", 1, 100_000),
         r.integer("media", "sync_wait_ms", 0, 60_000),
         r.integer("media", "job_lease_seconds", 1, 3600),
-        r.optionalString("media", "public_base_url"));
+        r.optionalString("media", "public_base_url"),
+        r.integer("media", "unreferenced_max_age_hours", 1, 24 * 365 * 10));
     Feed feed = new Feed(r.integer("feed", "home_cap", 10, 100_000),
         r.integer("feed", "celebrity_threshold", 1, Integer.MAX_VALUE),
         r.integer("feed", "pin_cache_ttl_seconds", 1, 86_400),

@@ -5,6 +5,8 @@ package io.pinstream.media;
  *
  * @param orientation EXIF orientation 1..8 (1 when absent); 5..8 swap the axes
  * @param frameCount  number of frames (1 for still images; counted for GIF and animated WebP)
+ * @param firstFramePixels pixels of the frame a decoder reads (a GIF's first frame may be larger or smaller
+ *                    than its logical screen); the image's own pixels for every other format
  */
 public record ImageInfo(
     ImageFormat format,
@@ -12,7 +14,14 @@ public record ImageInfo(
     int storedHeight,
     int orientation,
     boolean progressive,
-    int frameCount) {
+    int frameCount,
+    long firstFramePixels) {
+
+  /** An image whose first frame is the whole image. */
+  public ImageInfo(ImageFormat format, int storedWidth, int storedHeight, int orientation, boolean progressive,
+                   int frameCount) {
+    this(format, storedWidth, storedHeight, orientation, progressive, frameCount, (long) storedWidth * storedHeight);
+  }
 
   public ImageInfo {
     if (orientation < 1 || orientation > 8) {

@@ -12,8 +12,10 @@ import java.util.zip.CRC32;
  * Identifies an upload and reads its dimensions from the header bytes, before any decoder sees it.
  *
  * <p>The type comes from magic bytes only (never the file name or Content-Type). Dimensions are parsed by hand
- * (JPEG SOFn, PNG IHDR, GIF logical screen, WebP VP8/VP8L/VP8X) so that a bomb declaring gigapixels is refused
- * without allocating anything proportional to its size. Memory use is one small buffer plus at most one JPEG
+ * (JPEG SOFn, PNG IHDR, GIF logical screen and every frame's image descriptor, WebP VP8/VP8L/VP8X and the
+ * bitstream headers inside a VP8X canvas) so that a bomb declaring gigapixels is refused without allocating
+ * anything proportional to its size: decoders size their buffers from the frame or bitstream header, not from
+ * the screen or canvas, so every one of those is checked too. Memory use is one small buffer plus at most one JPEG
  * APP1 segment (64 KB) for the EXIF orientation; metadata chunks are skipped by seeking, never read.
  */
 public final class ImageProbe {
@@ -44,8 +46,8 @@ public final class ImageProbe {
         info = switch (format) {
           case JPEG -> jpeg(in);
           case PNG -> png(in);
-          case GIF -> gif(in);
-          case WEBP -> webp(in);
+          case GIF -> gif(in, maxPixels);
+          case WEBP -> webp(in, maxPixels);
         };
       } catch (EOFException e) {
         throw ImageRejectedException.corrupt(format + " header is truncated", e);
@@ -85,8 +87,12 @@ public final class ImageProbe {
     if (w <= 0 || h <= 0) {
       throw ImageRejectedException.corrupt("image has no pixels (" + w + "x" + h + ")");
     }
-    if (w > MAX_SIDE || h > MAX_SIDE || info.pixels() > maxPixels) {
-      throw ImageRejectedException.tooLarge("image is " + w + "x" + h + "; limit is " + maxPixels
+    checkLimit("image", w, h, maxPixels);
+  }
+
+  private static void checkLimit(String what, long w, long h, long maxPixels) {
+    if (w > MAX_SIDE || h > MAX_SIDE || w * h > maxPixels) {
+      throw ImageRejectedException.tooLarge(what + " is " + w + "x" + h + "; limit is " + maxPixels
           + " pixels and " + MAX_SIDE + " per side");
     }
   }
@@ -230,7 +236,7 @@ public final class ImageProbe {
 
   // ---- GIF --------------------------------------------------------------------------------------------
 
-  private static ImageInfo gif(ByteReader in) throws IOException {
+  private static ImageInfo gif(ByteReader in, long maxPixels) throws IOException {
     in.skip(6);
     int w = in.u16le();
     int h = in.u16le();
@@ -241,6 +247,7 @@ public final class ImageProbe {
     }
     // Counting frames walks block headers only (no LZW decoding): cheap even for 10 000 frames.
     int frames = 0;
+    long firstFramePixels = 0;
     try {
       loop:
       while (frames < MAX_COUNTED_FRAMES) {
@@ -251,7 +258,17 @@ public final class ImageProbe {
             skipSubBlocks(in);
           }
           case 0x2C -> {
-            in.skip(8);
+            int left = in.u16le();
+            int top = in.u16le();
+            int fw = in.u16le();
+            int fh = in.u16le();
+            // The reader allocates the frame as its descriptor says, whatever the screen: a 1x1 screen
+            // may carry a 46000x46000 frame. Its place on the screen must fit the limits as well.
+            checkLimit("GIF frame " + (frames + 1), fw, fh, maxPixels);
+            checkLimit("GIF frame " + (frames + 1) + " with its position", (long) left + fw, (long) top + fh, maxPixels);
+            if (frames == 0) {
+              firstFramePixels = (long) fw * fh;
+            }
             int p = in.u8();
             if ((p & 0x80) != 0) {
               in.skip(3L * (1 << ((p & 7) + 1)));
@@ -273,7 +290,7 @@ public final class ImageProbe {
     if (frames == 0) {
       throw ImageRejectedException.corrupt("GIF: no image frame");
     }
-    return new ImageInfo(ImageFormat.GIF, w, h, 1, false, frames);
+    return new ImageInfo(ImageFormat.GIF, w, h, 1, false, frames, firstFramePixels);
   }
 
   static void skipSubBlocks(ByteReader in) throws IOException {
@@ -284,28 +301,14 @@ public final class ImageProbe {
 
   // ---- WebP -------------------------------------------------------------------------------------------
 
-  private static ImageInfo webp(ByteReader in) throws IOException {
+  private static ImageInfo webp(ByteReader in, long maxPixels) throws IOException {
     in.skip(12);
     String type = ascii(in.readBytes(4), 0, 4);
     long size = in.u32le();
     switch (type) {
-      case "VP8 " -> {
-        byte[] b = in.readBytes(10);
-        if ((b[0] & 1) != 0 || (b[3] & 0xFF) != 0x9D || (b[4] & 0xFF) != 0x01 || (b[5] & 0xFF) != 0x2A) {
-          throw ImageRejectedException.corrupt("WebP: bad VP8 key frame header");
-        }
-        int w = u16(b, 6, true) & 0x3FFF;
-        int h = u16(b, 8, true) & 0x3FFF;
-        return new ImageInfo(ImageFormat.WEBP, w, h, 1, false, 1);
-      }
-      case "VP8L" -> {
-        if (in.u8() != 0x2F) {
-          throw ImageRejectedException.corrupt("WebP: bad VP8L signature");
-        }
-        long bits = in.u32le();
-        int w = (int) (bits & 0x3FFF) + 1;
-        int h = (int) ((bits >> 14) & 0x3FFF) + 1;
-        return new ImageInfo(ImageFormat.WEBP, w, h, 1, false, 1);
+      case "VP8 ", "VP8L" -> {
+        int[] wh = bitstreamSize(in, type, size);
+        return new ImageInfo(ImageFormat.WEBP, wh[0], wh[1], 1, false, 1);
       }
       case "VP8X" -> {
         if (size < 10) {
@@ -314,33 +317,106 @@ public final class ImageProbe {
         in.skip(4); // flags + reserved
         int w = in.u24le() + 1;
         int h = in.u24le() + 1;
+        checkLimit("WebP canvas", w, h, maxPixels);
         in.skip(size - 10 + (size & 1));
         int orientation = 1;
         int frames = 0;
-        // Chunk headers only; payloads are skipped by seeking.
+        // Chunk headers only; payloads are skipped by seeking, except the few header bytes of each bitstream.
         while (in.position() + 8 <= in.size()) {
           String t = ascii(in.readBytes(4), 0, 4);
           long len = in.u32le();
           long padded = len + (len & 1);
+          long end = in.position() + padded;
           if (t.equals("EXIF") && len <= MAX_EXIF_BYTES && in.position() + len <= in.size()) {
             byte[] exif = in.readBytes((int) len);
             int off = exif.length >= 6 && ascii(exif, 0, 6).equals("Exif\0\0") ? 6 : 0;
             orientation = exifOrientation(exif, off, exif.length - off);
             in.skip(padded - len);
-          } else {
-            if (t.equals("ANMF")) {
-              frames++;
-            }
-            if (in.position() + padded > in.size()) {
-              break;
-            }
-            in.skip(padded);
+            continue;
           }
+          if (t.equals("VP8 ") || t.equals("VP8L")) {
+            checkBitstream(in, t, len, w, h, "canvas", maxPixels);
+          } else if (t.equals("ANMF")) {
+            frames++;
+            checkAnimationFrame(in, len, w, h, frames, maxPixels);
+          }
+          if (end > in.size()) {
+            break;
+          }
+          in.skip(end - in.position());
         }
         return new ImageInfo(ImageFormat.WEBP, w, h, orientation, false, Math.max(frames, 1));
       }
       default -> throw ImageRejectedException.corrupt("WebP: unknown first chunk '" + type + "'");
     }
+  }
+
+  /**
+   * An ANMF chunk: its rectangle on the canvas, then its own chunks (ALPH, VP8, VP8L), whose bitstream must be
+   * the frame's size. Leaves the reader somewhere inside the chunk (the caller seeks past it).
+   */
+  private static void checkAnimationFrame(ByteReader in, long len, int canvasW, int canvasH, int n, long maxPixels)
+      throws IOException {
+    if (len < 16) {
+      throw ImageRejectedException.corrupt("WebP: short ANMF chunk");
+    }
+    long x = 2L * in.u24le();
+    long y = 2L * in.u24le();
+    int fw = in.u24le() + 1;
+    int fh = in.u24le() + 1;
+    in.skip(4); // duration, flags
+    checkLimit("WebP frame " + n, fw, fh, maxPixels);
+    if (x + fw > canvasW || y + fh > canvasH) {
+      throw ImageRejectedException.corrupt("WebP: frame " + n + " (" + fw + "x" + fh + " at " + x + "," + y
+          + ") lies outside its " + canvasW + "x" + canvasH + " canvas");
+    }
+    long end = in.position() + len - 16;
+    while (in.position() + 8 <= Math.min(end, in.size())) {
+      String t = ascii(in.readBytes(4), 0, 4);
+      long sub = in.u32le();
+      long next = in.position() + sub + (sub & 1);
+      if (t.equals("VP8 ") || t.equals("VP8L")) {
+        checkBitstream(in, t, sub, fw, fh, "frame " + n, maxPixels);
+        return;
+      }
+      if (next > Math.min(end, in.size())) {
+        return;
+      }
+      in.skip(next - in.position());
+    }
+  }
+
+  /** A bitstream inside a canvas or frame: within the limits, and exactly the size of what holds it. */
+  private static void checkBitstream(ByteReader in, String type, long len, int w, int h, String holder,
+                                     long maxPixels) throws IOException {
+    int[] wh = bitstreamSize(in, type, len);
+    checkLimit("WebP " + type.trim() + " bitstream", wh[0], wh[1], maxPixels);
+    if (wh[0] != w || wh[1] != h) {
+      throw ImageRejectedException.corrupt("WebP: " + type.trim() + " bitstream is " + wh[0] + "x" + wh[1]
+          + " in a " + w + "x" + h + " " + holder);
+    }
+  }
+
+  /** Width and height from a VP8 key frame or VP8L header; the reader is at the start of the chunk's payload. */
+  private static int[] bitstreamSize(ByteReader in, String type, long len) throws IOException {
+    if (type.equals("VP8 ")) {
+      if (len < 10) {
+        throw ImageRejectedException.corrupt("WebP: short VP8 chunk");
+      }
+      byte[] b = in.readBytes(10);
+      if ((b[0] & 1) != 0 || (b[3] & 0xFF) != 0x9D || (b[4] & 0xFF) != 0x01 || (b[5] & 0xFF) != 0x2A) {
+        throw ImageRejectedException.corrupt("WebP: bad VP8 key frame header");
+      }
+      return new int[] {u16(b, 6, true) & 0x3FFF, u16(b, 8, true) & 0x3FFF};
+    }
+    if (len < 5) {
+      throw ImageRejectedException.corrupt("WebP: short VP8L chunk");
+    }
+    if (in.u8() != 0x2F) {
+      throw ImageRejectedException.corrupt("WebP: bad VP8L signature");
+    }
+    long bits = in.u32le();
+    return new int[] {(int) (bits & 0x3FFF) + 1, (int) ((bits >> 14) & 0x3FFF) + 1};
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------

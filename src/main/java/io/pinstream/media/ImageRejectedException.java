@@ -14,6 +14,12 @@ public final class ImageRejectedException extends ServiceException {
   public static final String CORRUPT = "image_corrupt";
   /** Stored only: the original went missing before it was rendered; answered like a corrupt image. */
   public static final String MISSING = "image_missing";
+  /**
+   * Stored only: the workers could not render it, because a decoder threw an Error (OutOfMemoryError,
+   * StackOverflowError...) or because its job was attempted {@link MediaStore#MAX_ATTEMPTS} times without
+   * finishing (each attempt took its node down). Answered like a corrupt image.
+   */
+  public static final String UNRENDERABLE = "image_unrenderable";
 
   private ImageRejectedException(int status, String code, String title, String detail, Throwable cause) {
     super(status, code, title, detail, cause);
@@ -45,6 +51,7 @@ public final class ImageRejectedException extends ServiceException {
       case TOO_LARGE -> tooLarge("The image has more pixels than this service accepts");
       case UNSUPPORTED -> unsupported("This file is not an image format this service accepts");
       case MISSING -> corrupt("The stored image is missing and cannot be processed");
+      case UNRENDERABLE -> corrupt("The image could not be decoded within this service's limits");
       default -> corrupt("The image is corrupt or truncated");
     };
   }

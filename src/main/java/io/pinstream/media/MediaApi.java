@@ -7,9 +7,11 @@ import io.pinstream.common.ServiceException;
 import io.pinstream.common.Ids;
 import io.pinstream.common.Problems;
 import io.pinstream.web.RateLimiter;
+import io.pinstream.web.RequestIds;
 import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
@@ -109,9 +111,12 @@ public final class MediaApi {
       return;
     }
     boolean[] reservationUsed = {false};
-    UploadReceiver.receive(vertx, request, storage.newTempFile(), config.maxUploadBytes())
+    Path temp = storage.newTempFile();
+    UploadReceiver.receive(vertx, request, temp, config.maxUploadBytes())
         .compose(received -> accept(received, me, () -> reservationUsed[0] = true))
         .onComplete(done -> {
+          // The temp file is moved into place or deleted by now.
+          storage.releaseTemp(temp);
           // Whatever the outcome, a place no job took is given back (a duplicate upload runs no job).
           if (!reservationUsed[0]) {
             queue.release();
@@ -119,7 +124,10 @@ public final class MediaApi {
         })
         .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
         .onFailure(e -> {
-          if (e instanceof ServiceException api && api.status() == 413) {
+          if (e instanceof HttpClosedException) {
+            // Not a bug and nobody to answer: the client went away, or a stop's grace ran out mid-upload.
+            log.warn("upload cut before its end, its part deleted: {} [request {}]", e.getMessage(), RequestIds.of(ctx));
+          } else if (e instanceof ServiceException api && api.status() == 413) {
             refuseUnread(ctx, api);
           } else {
             ctx.fail(e);

@@ -16,20 +16,54 @@ import java.nio.file.Path;
 public final class MediaProcessor {
   private final MediaStorage storage;
   private final long maxPixels;
+  private final long maxDecodeBytes;
   private final Counter probes;
   private final ThumbnailRenderer renderer = new ThumbnailRenderer();
 
-  public MediaProcessor(MediaStorage storage, long maxPixels, MeterRegistry metrics) {
+  /**
+   * @param workers the thumbnail workers that may decode at once: each gets an equal share of half the heap
+   *                ({@link #decodeLimit})
+   */
+  public MediaProcessor(MediaStorage storage, long maxPixels, int workers, MeterRegistry metrics) {
+    this(storage, maxPixels, decodeLimit(Runtime.getRuntime().maxMemory(), workers), metrics);
+  }
+
+  /** With an explicit per-render memory limit (tests). */
+  static MediaProcessor withDecodeLimit(MediaStorage storage, long maxPixels, long maxDecodeBytes,
+                                        MeterRegistry metrics) {
+    return new MediaProcessor(storage, maxPixels, maxDecodeBytes, metrics);
+  }
+
+  private MediaProcessor(MediaStorage storage, long maxPixels, long maxDecodeBytes, MeterRegistry metrics) {
     this.storage = storage;
     this.maxPixels = maxPixels;
+    this.maxDecodeBytes = maxDecodeBytes;
     this.probes = Counter.builder("pinstream.media.probes").description("header probes").register(metrics);
   }
 
-  /** Blocking: the header of {@code file}, checked against the pixel limit (see {@link ImageProbe}). */
+  /**
+   * What one render may need at most: half of the heap, shared equally by the workers that decode at the same
+   * time ({@code maxHeap / 2 / workers}); the other half stays for requests, caches and the collector.
+   */
+  static long decodeLimit(long maxHeap, int workers) {
+    return maxHeap / 2 / Math.max(1, workers);
+  }
+
+  /**
+   * Blocking: the header of {@code file}, checked against the pixel limit (see {@link ImageProbe}) and against
+   * the memory one render may use ({@link ThumbnailRenderer#decodeBytes}): both 422 image_too_large.
+   */
   public ImageInfo probe(Path file) throws IOException {
     MediaStorage.requireBlockingAllowed();
     probes.increment();
-    return ImageProbe.probe(file, maxPixels);
+    ImageInfo info = ImageProbe.probe(file, maxPixels);
+    long needed = ThumbnailRenderer.decodeBytes(info);
+    if (needed > maxDecodeBytes) {
+      throw ImageRejectedException.tooLarge("decoding this " + info.storedWidth() + "x" + info.storedHeight() + " "
+          + info.format() + " would need about " + (needed >> 20) + " MB; a thumbnail worker has "
+          + (maxDecodeBytes >> 20) + " MB");
+    }
+    return info;
   }
 
   /** What a render produced: the images column and the placeholder colour. */

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -33,6 +35,7 @@ import java.util.stream.Stream;
 public final class MediaStorage {
   private final Path root;
   private final Path tmp;
+  private final Set<Path> tempsInUse = ConcurrentHashMap.newKeySet();
 
   public MediaStorage(Path root) {
     this.root = root;
@@ -51,8 +54,34 @@ public final class MediaStorage {
     }
   }
 
+  /** A new temp file name for an upload, in use (never swept) until {@link #releaseTemp}. */
   public Path newTempFile() {
-    return tmp.resolve(UUID.randomUUID() + ".part");
+    Path file = tmp.resolve(UUID.randomUUID() + ".part");
+    tempsInUse.add(file);
+    return file;
+  }
+
+  /** The upload that took {@code file} is over (the file is moved into place or deleted). */
+  public void releaseTemp(Path file) {
+    tempsInUse.remove(file);
+  }
+
+  /**
+   * Blocking: deletes the files under tmp/ untouched for longer than {@code idle} that no upload of this process
+   * is using: the parts a {@code kill -9}, a crash or a lost delete left behind. Returns how many it deleted.
+   */
+  public int sweepTemp(Duration idle) throws IOException {
+    requireBlockingAllowed();
+    Instant cutoff = Instant.now().minus(idle);
+    int deleted = 0;
+    try (Stream<Path> files = Files.list(tmp)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        if (!tempsInUse.contains(file) && lastModified(file).isBefore(cutoff) && deleteQuietly(file)) {
+          deleted++;
+        }
+      }
+    }
+    return deleted;
   }
 
   public Path original(String sha256) {
@@ -120,11 +149,12 @@ public final class MediaStorage {
     }
   }
 
-  private static void deleteQuietly(Path path) {
+  private static boolean deleteQuietly(Path path) {
     try {
-      Files.deleteIfExists(path);
+      return Files.deleteIfExists(path);
     } catch (IOException ignored) {
-      // Nothing to do: a leftover temp file is swept on the next start.
+      // Nothing to do: a leftover temp file is swept later.
+      return false;
     }
   }
 

@@ -13,6 +13,8 @@ import java.util.Locale;
 
 /** Media rows, which double as the durable thumbnail job queue (status 'processing' + a lease). */
 public final class MediaStore {
+  /** A job is attempted at most this many times (the upload's own render, then sweeps on any node). */
+  public static final int MAX_ATTEMPTS = 3;
   private static final String SELECT = "SELECT " + Media.COLUMNS + " FROM media m ";
   private final Pool pool;
 
@@ -55,13 +57,17 @@ public final class MediaStore {
         });
   }
 
-  /** Takes the job for {@code leaseSeconds}; null when it is done, gone, or another worker holds it. */
+  /**
+   * Takes the job for {@code leaseSeconds}; null when it is done, gone, another worker holds it, or it has
+   * had its {@link #MAX_ATTEMPTS} (then {@link #failExhausted} ends it).
+   */
   public Future<Media> claim(long id, int leaseSeconds) {
     return pool.preparedQuery("""
             UPDATE media m SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
              WHERE id = $1 AND status = 'processing' AND (claimed_until IS NULL OR claimed_until < now())
+               AND attempts < $3
             RETURNING""" + " " + Media.COLUMNS)
-        .execute(Tuple.of(id, leaseSeconds))
+        .execute(Tuple.of(id, leaseSeconds, MAX_ATTEMPTS))
         .map(MediaStore::first);
   }
 
@@ -96,16 +102,74 @@ public final class MediaStore {
         .execute(Tuple.of(id)).mapEmpty();
   }
 
-  /** Jobs nobody holds: left by a crash, by a full queue, or by a node that died mid-render. */
+  /**
+   * Ends the jobs nobody holds that were attempted {@link #MAX_ATTEMPTS} times: each attempt ended without
+   * writing its row (the node died: a decoder's OutOfMemoryError under -XX:+ExitOnOutOfMemoryError, a kill),
+   * so claiming it again would be a crash loop across nodes and restarts. Returns their ids.
+   */
+  public Future<List<Long>> failExhausted() {
+    return pool.preparedQuery("""
+            UPDATE media SET status = 'failed', failure_code = $1, claimed_until = NULL
+             WHERE status = 'processing' AND (claimed_until IS NULL OR claimed_until < now()) AND attempts >= $2
+            RETURNING id""")
+        .execute(Tuple.of(ImageRejectedException.UNRENDERABLE, MAX_ATTEMPTS))
+        .map(rows -> {
+          List<Long> ids = new ArrayList<>(rows.size());
+          rows.forEach(r -> ids.add(r.getLong(0)));
+          return ids;
+        });
+  }
+
+  /** Jobs nobody holds, with an attempt left: left by a crash, by a full queue, or by a node that died mid-render. */
   public Future<List<Media>> abandonedJobs(int limit) {
     return pool.preparedQuery(SELECT + """
             WHERE m.status = 'processing' AND (m.claimed_until IS NULL OR m.claimed_until < now())
+               AND m.attempts < $2
              ORDER BY m.id LIMIT $1""")
-        .execute(Tuple.of(limit))
+        .execute(Tuple.of(limit, MAX_ATTEMPTS))
         .map(rows -> {
           List<Media> jobs = new ArrayList<>(rows.size());
           rows.forEach(r -> jobs.add(Media.from(r)));
           return jobs;
+        });
+  }
+
+  /**
+   * Deletes up to {@code limit} media that no pin uses and that are older than {@code maxAgeHours} (and not
+   * being rendered right now), and returns their SHA-256s, whose files the caller then deletes. One statement,
+   * so two nodes never both take a row: each row comes back to exactly one DELETE. A pin being created at the
+   * same moment holds a key-share lock on its media (its foreign key), which SKIP LOCKED passes over; a pin
+   * committed between this statement's snapshot and its delete makes the foreign key refuse the delete
+   * (SQLSTATE 23503, nothing is deleted). Either way the row goes first, so files are never deleted under a
+   * media a pin uses.
+   */
+  public Future<List<String>> deleteUnreferenced(int maxAgeHours, int limit) {
+    return pool.preparedQuery("""
+            DELETE FROM media m
+             WHERE m.id IN (SELECT c.id FROM media c
+                             WHERE c.created_at < now() - make_interval(hours => $1)
+                               AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.media_id = c.id)
+                               AND (c.status <> 'processing' OR c.claimed_until IS NULL OR c.claimed_until < now())
+                             ORDER BY c.id LIMIT $2
+                             FOR UPDATE SKIP LOCKED)
+               AND NOT EXISTS (SELECT 1 FROM pins p WHERE p.media_id = m.id)
+            RETURNING m.sha256""")
+        .execute(Tuple.of(maxAgeHours, limit))
+        .map(rows -> {
+          List<String> shas = new ArrayList<>(rows.size());
+          rows.forEach(r -> shas.add(r.getString(0)));
+          return shas;
+        });
+  }
+
+  /** Which of these content addresses have a media row (again: the same bytes may be uploaded anew). */
+  public Future<java.util.Set<String>> existing(List<String> sha256s) {
+    return pool.preparedQuery("SELECT sha256 FROM media WHERE sha256 = ANY($1)")
+        .execute(Tuple.of(sha256s.toArray(String[]::new)))
+        .map(rows -> {
+          java.util.Set<String> found = new java.util.HashSet<>();
+          rows.forEach(r -> found.add(r.getString(0)));
+          return found;
         });
   }
 

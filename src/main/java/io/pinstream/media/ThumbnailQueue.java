@@ -118,7 +118,10 @@ public final class ThumbnailQueue implements Background {
     if (room <= 0) {
       return;
     }
-    store.abandonedJobs(room).onSuccess(jobs -> {
+    store.failExhausted()
+        .onSuccess(ids -> ids.forEach(id -> log.warn("thumbnail job for media {} attempted {} times without finishing: "
+            + "marked failed", id, MediaStore.MAX_ATTEMPTS)))
+        .compose(failed -> store.abandonedJobs(room)).onSuccess(jobs -> {
       for (Media media : jobs) {
         if (running.containsKey(media.id()) || !tryReserve()) {
           continue;

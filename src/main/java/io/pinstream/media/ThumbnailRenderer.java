@@ -67,11 +67,68 @@ public final class ThumbnailRenderer {
     this.encoder = new JpegEncoder(quality);
   }
 
+  /** Every n-th pixel of every n-th row is decoded: about twice the largest width, never less. */
+  static int subsampling(ImageInfo info) {
+    return Math.max(1, info.displayWidth() / DECODE_WIDTH);
+  }
+
+  /**
+   * The most memory one render of {@code info} needs, in bytes, from its header alone (so an image can be refused
+   * before any decode):
+   * <pre>
+   *   budget = decoded x (raster + 8) + full x state + firstFrame / s^2 + 1 MB
+   * </pre>
+   * where {@code s} is {@link #subsampling}, {@code full} the stored width x height, {@code decoded} =
+   * ceil(W / s) x ceil(H / s) the pixels the reader produces, and per format:
+   * <ul>
+   *   <li>raster, bytes per decoded pixel of what the reader fills: JPEG 4 (a CMYK/YCCK raster; YCbCr is 3),
+   *       PNG 12 (16-bit RGBA is 8, plus the copy an embedded ICC profile's conversion makes), GIF 4 (the frame
+   *       drawn on an RGB screen), WebP 0 (counted in state);</li>
+   *   <li>+ 8: the opaque sRGB copy ({@code TYPE_INT_RGB}, 4) and the resize steps down to 736 (at most 4 more);</li>
+   *   <li>state, bytes per stored pixel the decoder keeps whatever the subsampling: a progressive JPEG's
+   *       coefficient buffer (2 bytes per pixel and component, up to 3 full-resolution components: 6; native
+   *       memory in libjpeg, the process's memory all the same), WebP 32 (TwelveMonkeys' VP8 decoder keeps
+   *       per-macroblock objects for the whole frame, measured above 23 bytes per pixel; VP8L a full ARGB
+   *       raster and its transforms), 0 otherwise;</li>
+   *   <li>firstFrame / s^2: a GIF's first frame as the reader allocates it (indexed, 1 byte per pixel; it may
+   *       be larger than the screen);</li>
+   *   <li>1 MB: row buffers, streams and the three encoded JPEGs.</li>
+   * </ul>
+   */
+  public static long decodeBytes(ImageInfo info) {
+    long s = subsampling(info);
+    long full = info.pixels();
+    long decoded = ceilDiv(info.storedWidth(), s) * ceilDiv(info.storedHeight(), s);
+    long raster;
+    long state = 0;
+    long frame = 0;
+    switch (info.format()) {
+      case JPEG -> {
+        raster = 4;
+        state = info.progressive() ? 6 : 0;
+      }
+      case PNG -> raster = 12;
+      case GIF -> {
+        raster = 4;
+        frame = ceilDiv(info.firstFramePixels(), s * s);
+      }
+      default -> {
+        raster = 0;
+        state = 32;
+      }
+    }
+    return decoded * (raster + 8) + full * state + frame + (1L << 20);
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+
   public Rendition render(Path source, ImageInfo info) throws IOException {
     if (info.format() == ImageFormat.WEBP && info.pixels() > MAX_WEBP_PIXELS) {
       throw ImageRejectedException.tooLarge("WebP images are limited to " + MAX_WEBP_PIXELS + " pixels");
     }
-    int subsampling = Math.max(1, info.displayWidth() / DECODE_WIDTH);
+    int subsampling = subsampling(info);
     BufferedImage decoded = decoder.decode(source, info, subsampling);
     BufferedImage rgb = Colours.toOpaqueSrgb(decoded);
     decoded = null;

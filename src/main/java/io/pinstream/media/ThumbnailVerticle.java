@@ -25,15 +25,25 @@ public final class ThumbnailVerticle extends VerticleBase {
   private final LocalEvents events;
   private final MediaStore store;
   private final MediaStorage storage;
-  private final MediaProcessor processor;
+  private final Renderer processor;
   private final int leaseSeconds;
   private final Timer duration;
   private MessageConsumer<ThumbnailJob> consumer;
   /** Jobs handed to this worker whose row is not written yet (touched on this verticle's context only). */
   private final Set<Future<Media>> unfinished = new HashSet<>();
 
+  /** What a worker does with a claimed job (the real one is {@link MediaProcessor#process}). */
+  interface Renderer {
+    MediaProcessor.Result process(Media media, ImageInfo info) throws IOException;
+  }
+
   public ThumbnailVerticle(LocalEvents events, MediaStore store, MediaStorage storage, MediaProcessor processor,
                            int leaseSeconds, MeterRegistry metrics) {
+    this(events, store, storage, processor::process, leaseSeconds, metrics);
+  }
+
+  ThumbnailVerticle(LocalEvents events, MediaStore store, MediaStorage storage, Renderer processor,
+                    int leaseSeconds, MeterRegistry metrics) {
     this.events = events;
     this.store = store;
     this.storage = storage;
@@ -81,8 +91,23 @@ public final class ThumbnailVerticle extends VerticleBase {
       // The original is gone (deleted by hand?): nothing can ever render it.
       return store.markFailed(media.id(), ImageRejectedException.MISSING);
     } catch (IOException | RuntimeException e) {
-      // Left in 'processing': the lease runs out and the sweeper tries again later.
+      // Left in 'processing': the lease runs out and the sweeper tries again later (MediaStore.MAX_ATTEMPTS in all).
       return Future.failedFuture(e);
+    } catch (Error e) {
+      // A decoder ran out of heap or stack on this image (its allocations are garbage by now): trying it
+      // again would only do the same, so the media fails here and this worker takes the next job.
+      log.error("thumbnail job {} ({}) failed with {}: marked {}", media.id(), media.sha256(), e,
+          ImageRejectedException.UNRENDERABLE);
+      deleteFilesQuietly(media.sha256());
+      return store.markFailed(media.id(), ImageRejectedException.UNRENDERABLE);
+    }
+  }
+
+  private void deleteFilesQuietly(String sha256) {
+    try {
+      storage.deleteAll(sha256);
+    } catch (RuntimeException e) {
+      log.warn("could not delete the files of {}: {}", sha256, e.toString());
     }
   }
 

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,7 +58,7 @@ class ImageProbeTest {
     assertThat(probe(encode(redOverBlue(40, 30), "png")))
         .isEqualTo(new ImageInfo(ImageFormat.PNG, 40, 30, 1, false, 1));
     assertThat(probe(tinyFramesGif(100, 50, 3, 0, 0)))
-        .isEqualTo(new ImageInfo(ImageFormat.GIF, 100, 50, 1, false, 3));
+        .isEqualTo(new ImageInfo(ImageFormat.GIF, 100, 50, 1, false, 3, 1));
     for (String name : new String[] {"gradient-320x200-lossy.webp", "gradient-320x200-lossless.webp"}) {
       Path webp = Path.of("src/test/resources/images", name);
       ImageInfo info = ImageProbe.probe(webp, LIMIT);
@@ -158,6 +159,68 @@ class ImageProbeTest {
     ImageInfo info = probe(tinyFramesGif(1000, 1000, 10_000, 500, 500));
     assertThat(info.frameCount()).isEqualTo(10_000);
     assertThat(info.storedWidth()).isEqualTo(1000);
+  }
+
+  @Test
+  @DisplayName("a GIF frame larger than the pixel limit is refused from its image descriptor, whatever the screen says")
+  void gifFrameDescriptorsAreChecked() throws IOException {
+    rejected(() -> probe(TestImages.gifWithFrame(1, 1, 0, 0, 46_000, 46_000)), 422, "image_too_large");
+    // Past the side limit by its position alone.
+    rejected(() -> probe(TestImages.gifWithFrame(1, 1, 16_000, 0, 1_000, 1)), 422, "image_too_large");
+    // Within the side limit but over the pixel budget by position + size.
+    rejected(() -> ImageProbe.probe(file("pos", TestImages.gifWithFrame(10, 10, 2_000, 2_000, 10, 10)), 1_000_000),
+        422, "image_too_large");
+    // A later frame counts as much as the first.
+    byte[] laterFrame = TestImages.appendGifFrame(TestImages.tinyFramesGif(10, 10, 2, 0, 0), 0, 0, 40_000, 40_000);
+    rejected(() -> probe(laterFrame), 422, "image_too_large");
+    ImageInfo ok = probe(TestImages.gifWithFrame(100, 100, 10, 10, 50, 40));
+    assertThat(ok.storedWidth()).isEqualTo(100);
+    assertThat(ok.firstFramePixels()).isEqualTo(2000);
+  }
+
+  @Test
+  @DisplayName("a WebP canvas (VP8X) whose VP8/VP8L bitstream declares another size is corrupt, a larger one over the limit too large")
+  void webpInnerHeadersAreCheckedAgainstTheCanvas() throws IOException {
+    byte[] canvas64x32 = {0x00, 0, 0, 0, 63, 0, 0, 31, 0, 0};
+    rejected(() -> probe(riff("VP8X", canvas64x32, "VP8L", vp8l(16_383, 16_383))), 422, "image_too_large");
+    rejected(() -> probe(riff("VP8X", canvas64x32, "VP8 ", vp8(16_000, 16_000))), 422, "image_too_large");
+    rejected(() -> probe(riff("VP8X", canvas64x32, "VP8L", vp8l(128, 64))), 422, "image_corrupt");
+    rejected(() -> probe(riff("VP8X", canvas64x32, "VP8 ", vp8(32, 16))), 422, "image_corrupt");
+    // An animation frame: its rectangle must lie on the canvas and its bitstream must match it.
+    rejected(() -> probe(riff("VP8X", canvas64x32, "ANMF", anmf(0, 0, 64, 32, "VP8L", vp8l(9_000, 9_000)))), 422,
+        "image_too_large");
+    rejected(() -> probe(riff("VP8X", canvas64x32, "ANMF", anmf(40, 0, 64, 32, "VP8L", vp8l(64, 32)))), 422,
+        "image_corrupt");
+    assertThat(probe(riff("VP8X", canvas64x32, "VP8L", vp8l(64, 32))).storedWidth()).isEqualTo(64);
+    assertThat(probe(riff("VP8X", canvas64x32, "ANMF", anmf(0, 0, 64, 32, "VP8L", vp8l(64, 32)))).frameCount())
+        .isEqualTo(1);
+  }
+
+  static byte[] vp8l(int w, int h) {
+    long bits = (w - 1L) | ((h - 1L) << 14);
+    return new byte[] {0x2F, (byte) bits, (byte) (bits >> 8), (byte) (bits >> 16), (byte) (bits >> 24)};
+  }
+
+  /** A VP8 key frame header (frame tag, start code, sizes) and a few bytes of nothing. */
+  static byte[] vp8(int w, int h) {
+    return new byte[] {0x10, 0x02, 0x00, (byte) 0x9D, 0x01, 0x2A, (byte) w, (byte) ((w >> 8) & 0x3F), (byte) h,
+      (byte) ((h >> 8) & 0x3F), 0, 0};
+  }
+
+  static byte[] anmf(int x, int y, int w, int h, String type, byte[] bitstream) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (int v : new int[] {x / 2, y / 2, w - 1, h - 1, 100}) {
+      out.writeBytes(new byte[] {(byte) v, (byte) (v >> 8), (byte) (v >> 16)});
+    }
+    out.write(0);
+    out.writeBytes(type.getBytes(StandardCharsets.ISO_8859_1));
+    int n = bitstream.length;
+    out.writeBytes(new byte[] {(byte) n, (byte) (n >> 8), (byte) (n >> 16), 0});
+    out.writeBytes(bitstream);
+    if ((n & 1) != 0) {
+      out.write(0);
+    }
+    return out.toByteArray();
   }
 
   @Test

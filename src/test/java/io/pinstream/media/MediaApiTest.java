@@ -190,6 +190,9 @@ class MediaApiTest {
     cases.put("png header claiming 100000x100000", new Object[]{TestImages.pngHeader(100_000, 100_000), 422, "image_too_large"});
     cases.put("jpeg SOF patched to 65000x65000", new Object[]{TestImages.patchSof(small, 65000, 65000), 422, "image_too_large"});
     cases.put("png magic then garbage", new Object[]{pngGarbage(), 422, "image_corrupt"});
+    cases.put("gif: 1x1 screen, one frame declaring 46000x46000", new Object[]{TestImages.gifWithFrame(1, 1, 0, 0, 46_000, 46_000), 422, "image_too_large"});
+    cases.put("webp: 64x32 canvas, VP8L bitstream declaring 16383x16383", new Object[]{ImageProbeTest.riff("VP8X",
+        new byte[]{0, 0, 0, 0, 63, 0, 0, 31, 0, 0}, "VP8L", ImageProbeTest.vp8l(16_383, 16_383)), 422, "image_too_large"});
     cases.put("truncated jpeg", new Object[]{java.util.Arrays.copyOf(photo, photo.length * 4 / 10), 422, "image_corrupt"});
 
     long mediaBefore = countMedia();

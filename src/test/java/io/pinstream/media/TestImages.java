@@ -192,6 +192,34 @@ final class TestImages {
     return out.toByteArray();
   }
 
+  /**
+   * GIF89a, written by hand: a {@code sw} x {@code sh} logical screen, a 2-colour palette, one image descriptor
+   * at ({@code x}, {@code y}) declaring {@code w} x {@code h}, a tiny LZW block (one pixel), the trailer.
+   */
+  static byte[] gifWithFrame(int sw, int sh, int x, int y, int w, int h) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes("GIF89a".getBytes(StandardCharsets.ISO_8859_1));
+    out.writeBytes(new byte[] {(byte) sw, (byte) (sw >> 8), (byte) sh, (byte) (sh >> 8), (byte) 0x80, 0, 0});
+    out.writeBytes(new byte[] {0, 0, 0, (byte) 255, (byte) 255, (byte) 255});
+    out.writeBytes(gifFrame(x, y, w, h));
+    out.write(0x3B);
+    return out.toByteArray();
+  }
+
+  /** {@code gif} with one more frame before its trailer. */
+  static byte[] appendGifFrame(byte[] gif, int x, int y, int w, int h) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(gif, 0, gif.length - 1);
+    out.writeBytes(gifFrame(x, y, w, h));
+    out.write(0x3B);
+    return out.toByteArray();
+  }
+
+  private static byte[] gifFrame(int x, int y, int w, int h) {
+    return new byte[] {0x2C, (byte) x, (byte) (x >> 8), (byte) y, (byte) (y >> 8), (byte) w, (byte) (w >> 8),
+      (byte) h, (byte) (h >> 8), 0, 2, 2, 0x44, 0x01, 0};
+  }
+
   /** JPEG marker codes in order (segments walked up to SOS, then the trailing marker). */
   static List<Integer> jpegMarkers(byte[] jpeg) {
     List<Integer> markers = new ArrayList<>();
