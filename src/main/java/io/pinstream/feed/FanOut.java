@@ -182,13 +182,22 @@ public final class FanOut implements Background {
    * nodes sweeping together never deliver the same row at once. Completes with how many were delivered.
    */
   private Future<Integer> sweepBatches(int deliveredSoFar) {
+    // Overdue counts whoever holds a row: one held by a node that died stays overdue until its lease ends.
+    return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM feed_outbox WHERE created_at < now() - interval '1 second')")
+        .execute()
+        .compose(overdue -> {
+          behind = overdue.iterator().next().getBoolean(0);
+          return behind ? dueBatches(deliveredSoFar) : Future.succeededFuture(deliveredSoFar);
+        });
+  }
+
+  private Future<Integer> dueBatches(int deliveredSoFar) {
     return pool.preparedQuery("""
             SELECT pin_id, action FROM feed_outbox
              WHERE (claimed_until IS NULL OR claimed_until < now()) AND created_at < now() - interval '1 second'
              ORDER BY created_at LIMIT $1""")
         .execute(Tuple.of(SWEEP_BATCH))
         .compose(rows -> {
-          behind = rows.size() > 0;
           if (rows.size() == 0) {
             return Future.succeededFuture(deliveredSoFar);
           }
@@ -200,7 +209,7 @@ public final class FanOut implements Background {
           });
           return deliverAll(due, actions, 0)
               .compose(ok -> rows.size() == SWEEP_BATCH && ok
-                  ? sweepBatches(deliveredSoFar + rows.size())
+                  ? dueBatches(deliveredSoFar + rows.size())
                   : Future.succeededFuture(deliveredSoFar + rows.size()));
         });
   }
