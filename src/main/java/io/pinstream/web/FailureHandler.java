@@ -14,7 +14,10 @@ import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import io.vertx.sqlclient.DatabaseException;
 
+import io.netty.channel.unix.Errors;
+
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
@@ -89,7 +92,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
 
   /**
    * The service behind us is down, restarting or overloaded, by the failure's type (never by its
-   * message): a connection refused, closed or timed out, a pool with no connection to lend, a timeout
+   * message): a connection refused, reset, closed or timed out, a pool with no connection to lend, a timeout
    * (Vert.x's Future.timeout), or PostgreSQL saying it cannot serve (SQLSTATE class 08, connection;
    * 57P01-57P03, shutting down or starting up; 53300, too many connections). Redis failures arrive
    * already typed (infra.MultiplexedRedis).
@@ -97,6 +100,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
   static boolean isUnavailable(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof ConnectException || t instanceof TimeoutException || t instanceof ClosedChannelException
+          || t instanceof SocketException || t instanceof Errors.NativeIoException // a connection reset by the peer
           || t instanceof ClosedConnectionException || t instanceof ConnectionPoolTooBusyException
           || t instanceof DatabaseException db && isUnavailable(db.getSqlState())) {
         return true;

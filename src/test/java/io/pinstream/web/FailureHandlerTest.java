@@ -32,6 +32,9 @@ class FailureHandlerTest {
     assertThat(FailureHandler.statusOf(new ConnectException("refused"))).isEqualTo(503);
     assertThat(FailureHandler.statusOf(ClosedConnectionException.INSTANCE)).isEqualTo(503);
     assertThat(FailureHandler.statusOf(new RuntimeException(new ConnectException("refused")))).isEqualTo(503);
+    assertThat(FailureHandler.statusOf(new java.net.SocketException("Connection reset"))).isEqualTo(503);
+    assertThat(FailureHandler.statusOf(new io.netty.channel.unix.Errors.NativeIoException("recvAddress(..)", -104)))
+        .as("a connection reset by PostgreSQL as it shuts down, on the epoll transport").isEqualTo(503);
     for (String state : new String[]{"57P01", "57P02", "57P03", "08006", "08001", "53300"}) {
       assertThat(FailureHandler.statusOf(postgres(state))).as(state).isEqualTo(503);
     }
