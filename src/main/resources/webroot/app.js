@@ -150,8 +150,19 @@ function connect() {
     state.ws.onclose = null;
     state.ws.close();
   }
+  // A signed-in page asks for a one-time ticket: its session token never goes into a URL.
+  const ticket = state.token
+    ? api('POST', '/api/v1/live/tickets').then((t) => '?ticket=' + encodeURIComponent(t.ticket))
+    : Promise.resolve('');
+  ticket.then((query) => openLive(query), () => {
+    state.ws = null;
+    setTimeout(connect, state.retry);
+    state.retry = Math.min(state.retry * 2, 15000);
+  });
+}
+
+function openLive(query) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const query = state.token ? '?access_token=' + encodeURIComponent(state.token) : '';
   const ws = new WebSocket(scheme + '//' + location.host + '/api/v1/live' + query);
   state.ws = ws;
   const subscribe = () => {

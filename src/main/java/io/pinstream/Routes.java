@@ -50,7 +50,8 @@ final class Routes {
     new MediaApi(vertx, c.media, c.mediaStorage, c.mediaProcessor, c.thumbnails, c.auth, c.config.media(), c.limiter,
         c.config.rateLimits())
         .mount(router);
-    LiveApi live = new LiveApi(vertx, c.config.live(), c.live, c.feeds, c.sessions, c.boards, c.users);
+    LiveApi live = new LiveApi(vertx, c.config.live(), c.live, c.feeds, c.sessions, c.boards, c.users, c.auth,
+        c.config.http().trustForwardedFor());
     live.mount(router);
     live.mount(server);
     // Every other API body is small JSON, read whole with a limit. A route without a path keeps the

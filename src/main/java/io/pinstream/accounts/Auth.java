@@ -66,6 +66,11 @@ public final class Auth {
     return ctx.get(TOKEN);
   }
 
+  /** The fingerprint of the caller's session (what may be logged or broadcast); only behind {@link #required()}. */
+  public static String sessionFingerprint(RoutingContext ctx) {
+    return SessionStore.fingerprint((String) ctx.get(TOKEN));
+  }
+
   /** The token of {@code Authorization: Bearer <token>}, or null: the one place a request's token is read. */
   public static String bearerToken(RoutingContext ctx) {
     return BearerTokens.fromHeader(ctx.request().getHeader("Authorization"));

@@ -13,7 +13,11 @@ import io.pinstream.common.BearerTokens;
 import io.pinstream.web.FailureHandler;
 import io.pinstream.common.Ids;
 import io.pinstream.common.Problems;
+import io.pinstream.web.ClientIp;
 import io.pinstream.web.RequestIds;
+import io.pinstream.web.Responses;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -45,11 +49,19 @@ public final class LiveApi {
   private final Config.Live config;
   private final SessionStore sessions;
   private final LiveHub hub;
+  private final LiveRelay relay;
+  private final LiveTickets tickets;
+  private final Auth auth;
+  private final boolean trustForwardedFor;
 
   public LiveApi(Vertx vertx, Config.Live config, LiveRelay relay, FeedService feeds, SessionStore sessions,
-                 BoardStore boards, UserStore users) {
+                 BoardStore boards, UserStore users, Auth auth, boolean trustForwardedFor) {
     this.config = config;
     this.sessions = sessions;
+    this.relay = relay;
+    this.tickets = relay.tickets();
+    this.auth = auth;
+    this.trustForwardedFor = trustForwardedFor;
     this.hub = new LiveHub(vertx, config, relay, new Replay(feeds), boards, users, feeds);
   }
 
@@ -57,6 +69,7 @@ public final class LiveApi {
     router.get(PATH).handler(ctx -> ctx.fail(new ServiceException(426, "upgrade_required", "Upgrade Required",
         "This is a WebSocket endpoint; for Server-Sent Events use /api/v1/live/sse")));
     router.get("/api/v1/live/sse").handler(this::sse);
+    router.post("/api/v1/live/tickets").handler(auth.required()).handler(this::ticket);
   }
 
   /** Every WebSocket handshake the server receives, whatever its path, comes here instead of the router. */
@@ -76,21 +89,31 @@ public final class LiveApi {
       refuse(handshake, 403, start, requestId);
       return;
     }
-    List<String> param = new QueryStringDecoder(handshake.uri()).parameters().get("access_token");
-    String token = param != null ? param.get(0) : BearerTokens.fromHeader(handshake.headers().get("Authorization"));
-    viewer(token).onComplete(found -> {
+    String address = ClientIp.limitKey(ClientIp.of(handshake.headers(), handshake.remoteAddress(), trustForwardedFor));
+    if (!relay.openFrom(address, config.maxConnectionsPerAddress())) {
+      refuse(handshake, 429, start, requestId);
+      return;
+    }
+    Map<String, List<String>> query = new QueryStringDecoder(handshake.uri()).parameters();
+    caller(first(query, "ticket"), first(query, "access_token"),
+        BearerTokens.fromHeader(handshake.headers().get("Authorization"))).onComplete(found -> {
       if (found.failed()) {
         int status = FailureHandler.statusOf(found.cause());
         if (status == 500) {
           log.error("GET {} failed [request {}]", PATH, requestId, found.cause());
         }
+        relay.closedFrom(address);
         refuse(handshake, status, start, requestId);
         return;
       }
-      UserRef user = found.result();
-      handshake.accept().onSuccess(ws -> {
+      LiveTickets.Caller caller = found.result();
+      handshake.accept().onComplete(accepted -> {
+        if (accepted.failed()) {
+          relay.closedFrom(address);
+          return;
+        }
         RequestIds.log("GET", PATH, 101, start, requestId);
-        accept(ws, user, user == null ? null : session(token));
+        accept(accepted.result(), caller, address);
       });
     });
   }
@@ -100,9 +123,9 @@ public final class LiveApi {
     RequestIds.log("GET", handshake.path(), status, start, requestId);
   }
 
-  private void accept(ServerWebSocket ws, UserRef user, String session) {
-    WebSocketConnection c = new WebSocketConnection(ws, user);
-    c.session = session;
+  private void accept(ServerWebSocket ws, LiveTickets.Caller caller, String address) {
+    WebSocketConnection c = new WebSocketConnection(ws, caller.user());
+    c.session = caller.session();
     hub.add(c);
     ws.textMessageHandler(text -> {
       c.lastSeen = System.currentTimeMillis();
@@ -121,7 +144,44 @@ public final class LiveApi {
     ws.exceptionHandler(e -> {
       // a frame past the transport's hard limit or a broken one: the connection is dropped; nothing else to do
     });
-    ws.closeHandler(v -> hub.remove(c));
+    ws.closeHandler(v -> {
+      relay.closedFrom(address);
+      hub.remove(c);
+    });
+  }
+
+  /** A one-time ticket for a live connection of the signed-in caller ({@code ?ticket=}, valid 30 s). */
+  private void ticket(RoutingContext ctx) {
+    Responses.reply(ctx, 201, tickets.issue(new LiveTickets.Caller(Auth.user(ctx), Auth.sessionFingerprint(ctx)))
+        .map(ticket -> new JsonObject().put("ticket", ticket).put("expires_in", LiveTickets.SECONDS)));
+  }
+
+  private static String first(Map<String, List<String>> query, String name) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() ? null : values.get(0);
+  }
+
+  /**
+   * Who opens a live connection: a one-time {@code ticket}, else the {@code Authorization: Bearer}
+   * session, else anonymous. A token in the URL ({@code access_token}) is refused, never looked up:
+   * URLs end up in logs, histories and Referer headers.
+   */
+  private Future<LiveTickets.Caller> caller(String ticket, String urlToken, String bearer) {
+    if (urlToken != null) {
+      return Future.failedFuture(Problems.unauthorized("Tokens in URLs are not accepted: send Authorization: Bearer, "
+          + "or a ticket from POST /api/v1/live/tickets as ?ticket="));
+    }
+    if (ticket != null) {
+      return tickets.redeem(ticket).compose(caller -> caller == null
+          ? Future.failedFuture(Problems.unauthorized("The ticket is unknown, used or expired"))
+          : Future.succeededFuture(caller));
+    }
+    if (bearer == null || bearer.isEmpty()) {
+      return Future.succeededFuture(LiveTickets.Caller.ANONYMOUS);
+    }
+    return sessions.find(bearer).compose(user -> user == null
+        ? Future.failedFuture(Problems.unauthorized("The token is unknown, expired or revoked"))
+        : Future.succeededFuture(new LiveTickets.Caller(user, SessionStore.fingerprint(bearer))));
   }
 
   private void sse(RoutingContext ctx) {
@@ -152,9 +212,10 @@ public final class LiveApi {
     if (last != null && !last.isBlank() && since == null) {
       throw Problems.badRequest("invalid_since", "Last-Event-ID is a pin id (a string of digits)");
     }
-    viewer(token(ctx)).onSuccess(user -> {
+    caller(request.getParam("ticket"), request.getParam("access_token"), Auth.bearerToken(ctx)).onSuccess(caller -> {
+      UserRef user = caller.user();
       if (user == null && topics.contains(Topic.HOME)) {
-        ctx.fail(Problems.unauthorized("The home topic needs a signed-in connection (access_token or Authorization)"));
+        ctx.fail(Problems.unauthorized("The home topic needs a signed-in connection (a ticket or Authorization)"));
         return;
       }
       HttpServerResponse response = ctx.response();
@@ -169,7 +230,7 @@ public final class LiveApi {
           .putHeader("X-Accel-Buffering", "no");
       response.write("retry: 3000\n\n");
       SseConnection c = new SseConnection(response, user);
-      c.session = user == null ? null : session(token(ctx));
+      c.session = caller.session();
       hub.add(c);
       response.closeHandler(v -> hub.remove(c));
       request.connection().shutdownHandler(v -> {
@@ -178,25 +239,6 @@ public final class LiveApi {
       });
       topics.forEach(t -> hub.subscribe(c, t, since));
     }).onFailure(ctx::fail);
-  }
-
-  private static String token(RoutingContext ctx) {
-    String token = ctx.request().getParam("access_token");
-    return token != null ? token : Auth.bearerToken(ctx);
-  }
-
-  private static String session(String token) {
-    return token == null || token.isEmpty() ? null : SessionStore.fingerprint(token);
-  }
-
-  /** The caller from {@code ?access_token=} or {@code Authorization: Bearer}; null when anonymous; 401 for a bad token. */
-  private Future<UserRef> viewer(String token) {
-    if (token == null || token.isEmpty()) {
-      return Future.succeededFuture(null);
-    }
-    return sessions.find(token).compose(user -> user == null
-        ? Future.failedFuture(Problems.unauthorized("The token is unknown, expired or revoked"))
-        : Future.succeededFuture(user));
   }
 
   /**

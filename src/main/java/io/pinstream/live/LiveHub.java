@@ -148,7 +148,7 @@ final class LiveHub {
       return;
     }
     if (topic.kind() == Topic.Kind.HOME && c.user == null) {
-      error(c, "unauthorized", "The home topic needs a signed-in connection (access_token or Authorization)", name);
+      error(c, "unauthorized", "The home topic needs a signed-in connection (a ticket or Authorization)", name);
       return;
     }
     Subscription sub = new Subscription(c, topic);

@@ -44,9 +44,13 @@ public final class LiveRelay implements Background {
   private final Timer broadcast;
   private final Timer lag;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> byAddress =
+      new java.util.concurrent.ConcurrentHashMap<>();
+  private final LiveTickets tickets;
 
   public LiveRelay(LocalEvents events, ClusterChannel cluster, PinHydrator pins, SessionStore sessions,
-                   MeterRegistry metrics) {
+                   MeterRegistry metrics, io.vertx.redis.client.Redis redis, io.pinstream.infra.RedisKeys keys) {
+    this.tickets = new LiveTickets(redis, keys);
     this.events = events;
     this.pins = pins;
     this.pinEvents = cluster.register("pin", LiveEvent.class, LiveEvent::encode, LiveEvent::decode);
@@ -119,6 +123,24 @@ public final class LiveRelay implements Background {
 
   ClusterChannel.Type<SessionRevoked> revocations() {
     return revocations;
+  }
+
+  LiveTickets tickets() {
+    return tickets;
+  }
+
+  /** Counts a connection from this address (IPv6: its /64) on this node; false, counting nothing, past {@code max}. */
+  boolean openFrom(String address, int max) {
+    AtomicInteger open = byAddress.computeIfAbsent(address, a -> new AtomicInteger());
+    if (open.incrementAndGet() > max) {
+      closedFrom(address);
+      return false;
+    }
+    return true;
+  }
+
+  void closedFrom(String address) {
+    byAddress.computeIfPresent(address, (a, open) -> open.decrementAndGet() <= 0 ? null : open);
   }
 
   AtomicInteger connections() {

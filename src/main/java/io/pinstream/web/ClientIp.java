@@ -22,6 +22,23 @@ public final class ClientIp {
     return remote == null ? "unknown" : remote.host();
   }
 
+  /** The same, for a request the router does not see (a WebSocket handshake). */
+  public static String of(io.vertx.core.MultiMap headers, io.vertx.core.net.SocketAddress remote,
+                          boolean trustForwardedFor) {
+    if (trustForwardedFor) {
+      String forwarded = headers.get("X-Forwarded-For");
+      if (forwarded != null && !forwarded.isBlank()) {
+        return forwarded.substring(forwarded.lastIndexOf(',') + 1).trim();
+      }
+    }
+    return remote == null ? "unknown" : remote.host();
+  }
+
+  /** Who a per-address limit counts (see {@link #limitKey(RoutingContext, boolean)}), from an address. */
+  public static String limitKey(String address) {
+    return network(address);
+  }
+
   /**
    * Who a per-address limit counts: the address itself for IPv4, its /64 for IPv6 (one subscriber
    * usually holds a whole /64, and could otherwise take a new address per request).

@@ -494,6 +494,8 @@ public final class LiveBenchmark {
       env.put("PINSTREAM_AUTH_BCRYPT_COST", "4");
       // The publisher makes 2 pins a second for minutes: past a real pinner's pace (60 a minute).
       env.put("PINSTREAM_RATE_LIMITS_PINS_PER_USER_PER_MINUTE", "100000");
+      // Every load-client connection comes from 127.0.0.1.
+      env.put("PINSTREAM_LIVE_MAX_CONNECTIONS_PER_ADDRESS", "1000000");
       env.put("PINSTREAM_ACCESS_LOG", "OFF");
       env.put("PINSTREAM_LOG_LEVEL", "WARN");
       pb.redirectErrorStream(true).redirectOutput(new File("target/live-bench-" + name + ".log"));

@@ -30,7 +30,10 @@ class LiveBurstTest {
   private static final int CLIENTS = 400;
 
   @RegisterExtension
-  static TestApp app = new TestApp(json -> json.getJsonObject("pg").put("pool_size", 1));
+  static TestApp app = new TestApp(json -> {
+    json.getJsonObject("pg").put("pool_size", 1);
+    json.getJsonObject("live").put("max_connections_per_address", 10_000); // every client is 127.0.0.1
+  });
 
   @Test
   @DisplayName("400 clients subscribing at once to the same board and user all get subscribed, none refused")

@@ -44,11 +44,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LiveTest {
   private static final int MAX_QUEUED = 64;
   private static final int REPLAY_MAX = 40;
+  private static final int MAX_PER_ADDRESS = 40; // heartbeatsSpread opens 30 at once
 
   @RegisterExtension
   static TestApp app = new TestApp(json -> json.getJsonObject("live")
       .put("max_subscriptions", 5).put("max_queued_messages", MAX_QUEUED).put("replay_max_pins", REPLAY_MAX)
-      .put("ping_seconds", 1).put("idle_timeout_seconds", 3).put("max_frame_bytes", 1024));
+      .put("ping_seconds", 1).put("idle_timeout_seconds", 3).put("max_frame_bytes", 1024)
+      .put("max_connections_per_address", MAX_PER_ADDRESS));
 
   private static Vertx client;
   private static String media;
@@ -463,6 +465,64 @@ class LiveTest {
   }
 
   @Test
+  @DisplayName("no token in a URL: ?access_token= is refused; a one-time ticket signs a connection in, once")
+  void tickets() throws Exception {
+    String token = app.api().signUpAndLogIn("live_ticket");
+    assertThat(rejection(new WebSocketConnectOptions().setURI("/api/v1/live?access_token=" + token))).isEqualTo(401);
+    var issued = app.api().post("/api/v1/live/tickets", new JsonObject(), token);
+    assertThat(issued.status()).isEqualTo(201);
+    String ticket = issued.json().getString("ticket");
+    assertThat(issued.json().getInteger("expires_in")).isEqualTo(30);
+    assertThat(app.api().post("/api/v1/live/tickets", new JsonObject(), null).status()).isEqualTo(401);
+
+    WebSocketClient wsClient = client.createWebSocketClient();
+    var ws = LiveClient.await(wsClient.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(app.port())
+        .setURI("/api/v1/live?ticket=" + ticket)));
+    List<JsonObject> got = java.util.Collections.synchronizedList(new ArrayList<>());
+    ws.textMessageHandler(text -> got.add(new JsonObject(text)));
+    ws.writeTextMessage(new JsonObject().put("type", "subscribe").put("topic", "home").encode()).await();
+    for (int i = 0; i < 100 && got.isEmpty(); i++) {
+      Thread.sleep(20);
+    }
+    assertThat(got).containsExactly(new JsonObject().put("type", "subscribed").put("topic", "home"));
+    ws.close();
+    assertThat(rejection(new WebSocketConnectOptions().setURI("/api/v1/live?ticket=" + ticket)))
+        .as("a ticket works once").isEqualTo(401);
+    // SSE takes a ticket too.
+    String sseTicket = app.api().post("/api/v1/live/tickets", new JsonObject(), token).json().getString("ticket");
+    HttpRequest sse = HttpRequest.newBuilder(java.net.URI.create(api().base() + "/api/v1/live/sse?topics=home&ticket="
+        + sseTicket)).build();
+    var stream = HttpClient.newHttpClient().send(sse, HttpResponse.BodyHandlers.ofInputStream());
+    assertThat(stream.statusCode()).isEqualTo(200);
+    stream.body().close();
+    assertThat(api().get("/api/v1/live/sse?topics=home&access_token=" + token).status()).isEqualTo(401);
+  }
+
+  @Test
+  @DisplayName("open live connections per address are capped (429 at the handshake), and a closed one frees its place")
+  void perAddressCap() throws Exception {
+    List<LiveClient> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < MAX_PER_ADDRESS; i++) {
+        open.add(connect(null));
+      }
+      assertThat(rejection(new WebSocketConnectOptions().setURI("/api/v1/live"))).isEqualTo(429);
+      open.remove(0).close();
+      for (int i = 0; i < 100; i++) {
+        try (LiveClient again = connect(null)) {
+          again.subscribe("trending");
+          return;
+        } catch (AssertionError | RuntimeException stillFull) {
+          Thread.sleep(20); // the close is still on its way
+        }
+      }
+      throw new AssertionError("a closed connection's place was never freed");
+    } finally {
+      open.forEach(LiveClient::close);
+    }
+  }
+
+  @Test
   @DisplayName("a connection that answers no ping is closed after the idle timeout (4001)")
   void idle() throws Exception {
     try (RawWebSocket silent = RawWebSocket.open(app.port(), null)) {
@@ -614,7 +674,7 @@ class LiveTest {
       socket.setReceiveBufferSize(4096);
       socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
       RawWebSocket ws = new RawWebSocket(socket);
-      ws.out.write(("GET /api/v1/live" + (token == null ? "" : "?access_token=" + token) + " HTTP/1.1\r\n"
+      ws.out.write(("GET /api/v1/live HTTP/1.1\r\n" + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")
           + "Host: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
