@@ -34,6 +34,8 @@ public final class IdempotencyKeys implements Background {
   public static final String HEADER = "Idempotency-Key";
   private static final Logger log = LoggerFactory.getLogger(IdempotencyKeys.class);
   private static final String RECORD = "idempotency.record";
+  /** Set when the request went on to its handler (which then reads or refuses its own body). */
+  private static final String PASSED_ON = "idempotency.passed_on";
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
   /** A first request that has not answered in this long is taken to have died with its node. */
   private static final int ABANDONED_SECONDS = 60;
@@ -66,6 +68,14 @@ public final class IdempotencyKeys implements Background {
     return ctx -> {
       if (ctx.request().getHeader(HEADER) != null) {
         ctx.request().pause();
+        // Answered here (a replay, a refusal) rather than by the upload: the body still on its way is
+        // read and dropped, so the client can finish sending and read the answer.
+        ctx.addHeadersEndHandler(v -> {
+          if (ctx.get(PASSED_ON) == null && !ctx.request().isEnded()) {
+            ctx.request().handler(dropped -> {
+            }).resume();
+          }
+        });
       }
       handle(ctx, null);
     };
@@ -74,6 +84,7 @@ public final class IdempotencyKeys implements Background {
   private void handle(RoutingContext ctx, Buffer body) {
     String key = ctx.request().getHeader(HEADER);
     if (key == null) {
+      ctx.put(PASSED_ON, true);
       ctx.next();
       return;
     }
@@ -96,6 +107,7 @@ public final class IdempotencyKeys implements Background {
         .compose(claimed -> {
           if (claimed.size() == 1) {
             ctx.put(RECORD, new Held(this, record));
+            ctx.put(PASSED_ON, true);
             ctx.addEndHandler(ended -> {
               if (ctx.get(RECORD) != null) { // ended without an answer kept: a reset, a lost connection
                 releaseUnanswered(record);
