@@ -1,5 +1,6 @@
 package io.pinstream;
 
+import io.pinstream.config.ConfigException;
 import io.pinstream.ops.OpsApi;
 import io.pinstream.web.FailureHandler;
 import io.vertx.core.Future;
@@ -32,7 +33,10 @@ final class ManagementServer extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(components.config.management().host())
         .setPort(components.config.management().port()));
-    return server.requestHandler(router).listen();
+    var management = components.config.management();
+    return server.requestHandler(router).listen().recover(e -> Future.failedFuture(new ConfigException(
+        "cannot listen on the management port " + management.host() + ":" + management.port()
+            + " (PINSTREAM_MANAGEMENT_HOST, PINSTREAM_MANAGEMENT_PORT): " + e.getMessage())));
   }
 
   int port() {
