@@ -1,5 +1,6 @@
 package io.pinstream.feed;
 
+import io.pinstream.common.Bookmarks;
 import io.pinstream.common.Ids;
 import io.pinstream.config.Config;
 import io.pinstream.infra.RedisKeys;
@@ -123,8 +124,7 @@ public final class Trending {
       offset = -1;
     }
     if (!snapshot.matches("[0-9]{1,15}") || offset < 0) {
-      return Future.failedFuture(io.pinstream.common.Problems.badRequest("invalid_bookmark",
-          "The bookmark is not one this server gave out"));
+      return Future.failedFuture(Bookmarks.invalid());
     }
     return slice(snapshot, offset, limit);
   }

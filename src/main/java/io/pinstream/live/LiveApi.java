@@ -16,8 +16,6 @@ import io.pinstream.common.Problems;
 import io.pinstream.web.ClientIp;
 import io.pinstream.web.RequestIds;
 import io.pinstream.web.Responses;
-import io.vertx.core.json.JsonObject;
-import java.util.Map;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -25,6 +23,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -34,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code GET /api/v1/live} (WebSocket) and {@code GET /api/v1/live/sse}. WebSocket handshakes are
