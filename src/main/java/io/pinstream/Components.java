@@ -17,6 +17,7 @@ import io.pinstream.feed.PinHydrator;
 import io.pinstream.feed.Trending;
 import io.pinstream.infra.ClusterChannel;
 import io.pinstream.infra.Database;
+import io.pinstream.infra.DeadlinePool;
 import io.pinstream.infra.Lifecycle;
 import io.pinstream.infra.LocalEvents;
 import io.pinstream.infra.RedisClients;
@@ -116,7 +117,9 @@ public final class Components {
     this.metrics = metrics;
     this.passwords = passwords;
 
-    pg = Database.pool(vertx, config.pg());
+    Pool pgPool = Database.pool(vertx, config.pg());
+    pg = new DeadlinePool(pgPool, config.pg().queryTimeoutMs());
+    Pool pgBackground = new DeadlinePool(pgPool, config.pg().backgroundQueryTimeoutMs());
     redis = RedisClients.commands(vertx, config.redis());
     keys = new RedisKeys(config.redis().keyPrefix());
     scripts = new RedisScripts(redis);
@@ -144,7 +147,7 @@ public final class Components {
     merchants = new MerchantStore(pg);
     conversions = new ConversionStore(pg);
     reports = new Reports(pg);
-    clicks = background.add("click recorder", new ClickRecorder(vertx, pg, events, scripts, keys, shop.clickSecret(),
+    clicks = background.add("click recorder", new ClickRecorder(vertx, pgBackground, events, scripts, keys, shop.clickSecret(),
         shop.clickBatchSize(), shop.clickFlushMs()));
     clickTargets = new ClickTargets(pg);
     productPins = new ProductPins(pg, merchants);
@@ -159,7 +162,7 @@ public final class Components {
     FeedQueries feedQueries = new FeedQueries(pg);
     hydrator = new PinHydrator(redis, keys, pg, pinEncoder, feed.pinCacheTtlSeconds());
     Trending trending = new Trending(vertx, redis, keys, scripts, pg, feedStore, feed);
-    fanOut = background.add("fan-out sweep", new FanOut(vertx, events, pg, feedStore, feedQueries, trending,
+    fanOut = background.add("fan-out sweep", new FanOut(vertx, events, pgBackground, feedStore, feedQueries, trending,
         hydrator, feed, metrics));
     feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, feed);
     live = background.add("live relay", new LiveRelay(events, cluster, hydrator, sessions, metrics, redis, keys));

@@ -17,7 +17,13 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
                      boolean trustForwardedFor) {
   }
 
-  public record Pg(String uri, int poolSize) {
+  /**
+   * @param queryTimeoutMs           a statement's or transaction's deadline on the request path: past it the
+   *                                 request is answered 503 + Retry-After, not kept waiting on a frozen server
+   * @param backgroundQueryTimeoutMs the same for background work (fan-out sweeps, click batches), which may
+   *                                 take longer; also the server-side {@code statement_timeout}
+   */
+  public record Pg(String uri, int poolSize, int queryTimeoutMs, int backgroundQueryTimeoutMs) {
   }
 
   /** @param commandTimeoutMs a Redis command's deadline: past it the request is answered 503, not kept waiting */
@@ -92,7 +98,8 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.bool("http", "trust_forwarded_for"));
     Management management = new Management(r.string("management", "host"),
         r.integer("management", "port", 0, 65535));
-    Pg pg = new Pg(r.uri("pg", "uri", "postgresql", "postgres"), r.integer("pg", "pool_size", 1, 1000));
+    Pg pg = new Pg(r.uri("pg", "uri", "postgresql", "postgres"), r.integer("pg", "pool_size", 1, 1000),
+        r.integer("pg", "query_timeout_ms", 10, 600_000), r.integer("pg", "background_query_timeout_ms", 10, 3_600_000));
     Redis redis = new Redis(r.uri("redis", "uri", "redis", "rediss"), r.string("redis", "key_prefix"),
         r.integer("redis", "pool_size", 1, 1000), r.integer("redis", "command_timeout_ms", 10, 600_000));
     Media media = new Media(Path.of(r.string("media", "dir")),

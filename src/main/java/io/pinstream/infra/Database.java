@@ -37,11 +37,16 @@ public final class Database {
     }
   }
 
+  /**
+   * The raw pool. Callers use it through {@link DeadlinePool}s; the server's {@code statement_timeout}
+   * (the longest, background deadline) ends a statement whose caller has long given up.
+   */
   public static Pool pool(Vertx vertx, Config.Pg pg) {
     return PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(pg.poolSize()).setMaxWaitQueueSize(pg.poolSize() * 64)
             .setConnectionTimeout(5).setName("pinstream-pg"))
-        .connectingTo(connectOptions(pg).setPipeliningLimit(256).setCachePreparedStatements(true))
+        .connectingTo(connectOptions(pg).setPipeliningLimit(256).setCachePreparedStatements(true)
+            .addProperty("statement_timeout", Integer.toString(pg.backgroundQueryTimeoutMs())))
         .using(vertx)
         .build();
   }

@@ -58,8 +58,38 @@ public final class PrivatePostgres implements AfterAllCallback {
     run("pg_ctlcluster", "--skip-systemctl-redirect", version, name, "start");
   }
 
+  /**
+   * Freezes the server with SIGSTOP, the postmaster first (so it starts nobody new) and then every
+   * backend: open connections stay open and answer nothing, new ones wait in the listen queue, as
+   * with a hung host or a lost network.
+   */
+  public void freeze() {
+    String postmaster = postmasterPid();
+    run("kill", "-STOP", postmaster);
+    run("pkill", "-STOP", "-P", postmaster);
+  }
+
+  public void thaw() {
+    String postmaster = postmasterPid();
+    run("pkill", "-CONT", "-P", postmaster);
+    run("kill", "-CONT", postmaster);
+  }
+
+  private String postmasterPid() {
+    try {
+      return Files.readAllLines(Path.of("/var/lib/postgresql", version, name, "postmaster.pid")).get(0).trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   @Override
   public void afterAll(ExtensionContext context) {
+    try {
+      thaw();
+    } catch (RuntimeException notRunning) {
+      // stopped by the test: nothing to thaw
+    }
     run("pg_dropcluster", "--stop", version, name);
   }
 
