@@ -2,6 +2,7 @@ package io.pinstream.boards;
 
 import io.pinstream.common.Problems;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -18,15 +19,27 @@ public final class BoardStore {
     this.pool = pool;
   }
 
-  public Future<Board> create(long ownerId, String name, String description) {
+  /**
+   * @param creationKey from {@code web.IdempotencyKeys#creationKey} (or null): when an earlier attempt
+   *                    with it committed after its answer was lost, that board is the answer
+   */
+  public Future<Board> create(long ownerId, String name, String description, Buffer creationKey) {
     return pool.preparedQuery("""
-            WITH b AS (INSERT INTO boards (owner_id, name, description) VALUES ($1, $2, $3) RETURNING *)
+            WITH b AS (INSERT INTO boards (owner_id, name, description, creation_key) VALUES ($1, $2, $3, $4)
+                       RETURNING *)
             SELECT""" + " " + Board.COLUMNS + " FROM b JOIN users u ON u.id = b.owner_id")
-        .execute(Tuple.of(ownerId, name, description))
+        .execute(Tuple.of(ownerId, name, description, creationKey))
         .map(rows -> Board.from(rows.iterator().next()))
         .recover(e -> e instanceof PgException pg && "23505".equals(pg.getSqlState())
-            ? Future.failedFuture(Problems.conflict("board_name_taken", "You already have a board named " + name))
+            ? createdWith(creationKey).compose(earlier -> earlier != null ? Future.succeededFuture(earlier)
+                : Future.failedFuture(Problems.conflict("board_name_taken", "You already have a board named " + name)))
             : Future.failedFuture(e));
+  }
+
+  private Future<Board> createdWith(Buffer creationKey) {
+    return creationKey == null ? Future.succeededFuture() : pool.preparedQuery(SELECT + "WHERE b.creation_key = $1")
+        .execute(Tuple.of(creationKey))
+        .map(rows -> rows.size() == 0 ? null : Board.from(rows.iterator().next()));
   }
 
   public Future<Board> get(long id) {

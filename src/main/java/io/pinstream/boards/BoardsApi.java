@@ -4,6 +4,7 @@ import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.accounts.UserStore;
 import io.pinstream.common.Ids;
+import io.pinstream.web.IdempotencyKeys;
 import io.pinstream.web.JsonInput;
 import io.pinstream.web.Paging;
 import io.pinstream.common.Problems;
@@ -43,7 +44,8 @@ public final class BoardsApi {
       in.error("name", "must not be blank");
     }
     in.validate();
-    Responses.reply(ctx, 201, boards.create(me.id(), name.strip(), description == null ? "" : description)
+    Responses.reply(ctx, 201, boards.create(me.id(), name.strip(), description == null ? "" : description,
+            IdempotencyKeys.creationKey(ctx))
         .map(board -> {
           ctx.response().putHeader("Location", "/api/v1/boards/" + board.id());
           return board.toJson();

@@ -3,6 +3,7 @@ package io.pinstream.pins;
 import io.pinstream.common.Problems;
 import io.pinstream.shop.Product;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
@@ -25,14 +26,15 @@ public final class PinStore {
    * A save of a pin to a board that already holds a save of it inserts nothing and returns null
    * (one save per pin and board, see {@link #saveOf}).
    */
-  public Future<Pin> insert(NewPin pin) {
+  public Future<Pin> insert(NewPin pin, Buffer creationKey) {
     Product product = pin.product();
     return pool.preparedQuery("""
             WITH p AS (
               INSERT INTO pins (board_id, owner_id, media_id, title, description, link, alt_text, parent_pin_id,
-                                merchant_id, product_id)
-              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-              ON CONFLICT (board_id, parent_pin_id) WHERE parent_pin_id IS NOT NULL AND deleted_at IS NULL DO NOTHING
+                                merchant_id, product_id, creation_key)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+              -- a second save to the same board, or a retry of a creation that committed: nothing new
+              ON CONFLICT DO NOTHING
               RETURNING *),
             board_count AS (UPDATE boards SET pin_count = pin_count + 1 WHERE id = $1 AND EXISTS (SELECT 1 FROM p)),
             owner_count AS (UPDATE users SET pin_count = pin_count + 1 WHERE id = $2 AND EXISTS (SELECT 1 FROM p)),
@@ -41,7 +43,14 @@ public final class PinStore {
             SELECT""" + " " + Pin.COLUMNS + " FROM p" + Pin.JOINS)
         .execute(Tuple.from(new Object[]{pin.boardId(), pin.ownerId(), pin.mediaId(), pin.title(), pin.description(),
             pin.link(), pin.altText(), pin.parentPinId(),
-            product == null ? null : product.merchantId(), product == null ? null : product.id()}))
+            product == null ? null : product.merchantId(), product == null ? null : product.id(), creationKey}))
+        .map(rows -> rows.size() == 0 ? null : Pin.from(rows.iterator().next()));
+  }
+
+  /** The pin made by the creating request with this creation key ({@code web.IdempotencyKeys}), or null. */
+  public Future<Pin> createdWith(Buffer creationKey) {
+    return pool.preparedQuery(Pin.SELECT + " WHERE p.creation_key = $1 AND p.deleted_at IS NULL")
+        .execute(Tuple.of(creationKey))
         .map(rows -> rows.size() == 0 ? null : Pin.from(rows.iterator().next()));
   }
 

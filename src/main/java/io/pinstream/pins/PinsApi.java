@@ -4,6 +4,7 @@ import io.pinstream.accounts.Auth;
 import io.pinstream.accounts.UserRef;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.common.Ids;
+import io.pinstream.web.IdempotencyKeys;
 import io.pinstream.web.JsonInput;
 import io.pinstream.common.Problems;
 import io.pinstream.config.Config;
@@ -77,6 +78,7 @@ public final class PinsApi {
       in.error("product.merchant_id", "a merchant's API key creates product pins of that merchant only");
     }
     in.validate();
+    Buffer creationKey = IdempotencyKeys.creationKey(ctx);
     Future<Media> photo = media.get(mediaId); // read meanwhile; it counts once the board proved to be the caller's
     Future<Created> created = limiter.hitUnlessDown("pins", Long.toString(actor), limits.pinsPerUserPerMinute(), MINUTE)
         .compose(v -> boards.owned(boardId, actor))
@@ -87,9 +89,15 @@ public final class PinsApi {
                 ? "no media with this id" : "this media could not be processed (" + found.failureCode() + ")"));
           }
           return pins.insert(new PinStore.NewPin(boardId, actor, mediaId, title, description, link, altText, null,
-              resolved));
+              resolved), creationKey);
         }))
-        .compose(pin -> deliver(pin, json -> events.pinCreated(pin, json)));
+        .compose(pin -> pin != null
+            ? deliver(pin, json -> events.pinCreated(pin, json))
+            // An earlier attempt with this Idempotency-Key committed after its answer was lost.
+            : pins.createdWith(creationKey).compose(earlier -> earlier != null
+                ? Future.succeededFuture(new Created(earlier, encoder.encode(earlier)))
+                : Future.failedFuture(Problems.conflict("pin_deleted",
+                    "The pin an earlier attempt with this Idempotency-Key made has been deleted since"))));
     answerCreated(ctx, created);
   }
 
@@ -122,7 +130,8 @@ public final class PinsApi {
         .compose(found -> {
           Pin original = found.resultAt(0);
           return pins.insert(new PinStore.NewPin(boardId, me.id(), original.media().id(), original.title(),
-                  original.description(), original.link(), original.altText(), original.id(), original.product()))
+                  original.description(), original.link(), original.altText(), original.id(), original.product()),
+                  null)
               .compose(copy -> copy != null
                   ? deliver(copy, json -> events.pinCreated(copy, json).compose(v -> events.pinSaved(id)))
                   : pins.saveOf(boardId, id).map(existing -> new Created(existing, encoder.encode(existing), 200)));

@@ -55,7 +55,7 @@ public final class IdempotencyKeys implements Background {
   }
 
   /** A request holding a key: where its answer is kept. */
-  private record Held(IdempotencyKeys keys, Record record) {
+  private record Held(IdempotencyKeys keys, Record record, Buffer requestHash) {
   }
 
   /** For routes whose JSON body the body handler has read. */
@@ -106,7 +106,7 @@ public final class IdempotencyKeys implements Background {
         .execute(Tuple.of(record.scope(), key, requestHash, ABANDONED_SECONDS))
         .compose(claimed -> {
           if (claimed.size() == 1) {
-            ctx.put(RECORD, new Held(this, record));
+            ctx.put(RECORD, new Held(this, record, requestHash));
             ctx.put(PASSED_ON, true);
             ctx.addEndHandler(ended -> {
               if (ctx.get(RECORD) != null) { // ended without an answer kept: a reset, a lost connection
@@ -135,6 +135,18 @@ public final class IdempotencyKeys implements Background {
               });
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * For a request holding a key, a hash of its caller, key and body, which the object it creates
+   * stores: if an earlier attempt committed after its answer was lost (a 503 past a deadline, a
+   * dropped connection), the key was released, and this retry finds that object instead of making a
+   * second one. Null for a request without a key.
+   */
+  public static Buffer creationKey(RoutingContext ctx) {
+    Held held = ctx.get(RECORD);
+    return held == null ? null : sha256(held.record().scope().copy().appendString("\n")
+        .appendString(held.record().key()).appendString("\n").appendBuffer(held.requestHash()));
   }
 
   private static void replay(RoutingContext ctx, int status, String location, Buffer body) {
