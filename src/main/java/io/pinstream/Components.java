@@ -9,6 +9,7 @@ import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardFollowEvents;
 import io.pinstream.boards.BoardStore;
 import io.pinstream.config.Config;
+import io.pinstream.config.ConfigException;
 import io.pinstream.feed.FanOut;
 import io.pinstream.feed.FeedQueries;
 import io.pinstream.feed.FeedService;
@@ -49,6 +50,11 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Everything the process is made of, built once, in dependency order: clients first, then each
@@ -66,6 +72,10 @@ public final class Components {
   final Lifecycle background = new Lifecycle();
 
   // clients and the ways features talk
+  private static final Logger log = LoggerFactory.getLogger(Components.class);
+  /** How long a start waits for Redis (starting alongside it, or a slow first connection on a busy machine). */
+  private static final int REDIS_START_WAIT_SECONDS = 30;
+
   final Pool pg;
   final Redis redis;
   final RedisKeys keys;
@@ -179,11 +189,23 @@ public final class Components {
 
   /** Redis answers, then the background parts start (the cluster channel first: no message is missed after). */
   Future<Void> start() {
-    return RedisAPI.api(redis).ping(java.util.List.of())
-        .timeout(5, java.util.concurrent.TimeUnit.SECONDS)
-        .recover(e -> Future.failedFuture(new io.pinstream.config.ConfigException("cannot reach Redis at "
-            + config.redis().uri() + " (PINSTREAM_REDIS_URI): " + e.getMessage())))
+    return redisAnswers(System.nanoTime() + TimeUnit.SECONDS.toNanos(REDIS_START_WAIT_SECONDS))
         .compose(pong -> background.start());
+  }
+
+  private Future<Void> redisAnswers(long deadlineNanos) {
+    return RedisAPI.api(redis).ping(List.of())
+        .timeout(5, TimeUnit.SECONDS)
+        .<Void>mapEmpty()
+        .recover(e -> {
+          if (System.nanoTime() > deadlineNanos) {
+            return Future.failedFuture(new ConfigException("cannot reach Redis at "
+                + config.redis().uri() + " (PINSTREAM_REDIS_URI): " + e.getMessage()));
+          }
+          log.warn("Redis at {} is not answering yet ({}); retrying",
+              config.redis().uri(), e.getMessage());
+          return vertx.timer(500).compose(t -> redisAnswers(deadlineNanos));
+        });
   }
 
   /** The clients, last of all. */

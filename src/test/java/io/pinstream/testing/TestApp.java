@@ -43,6 +43,7 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
   private Vertx vertx;
   private PinstreamApp app;
   private Config config;
+  private JsonObject configJson;
   private Path mediaDir;
   private ApiClient client;
 
@@ -59,7 +60,8 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
   public void beforeAll(ExtensionContext context) throws Exception {
     String className = context.getRequiredTestClass().getSimpleName().toLowerCase(Locale.ROOT);
     mediaDir = Files.createTempDirectory("pinstream-test-media");
-    config = Config.from(testConfig(className));
+    configJson = testConfig(className);
+    config = Config.from(configJson);
     start();
   }
 
@@ -159,6 +161,11 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
 
   public ApiClient api() {
     return client;
+  }
+
+  /** The configuration as JSON (a copy), e.g. for a second node in a process of its own ({@link NodeProcess}). */
+  public JsonObject configJson() {
+    return configJson.copy();
   }
 
   public Config config() {
