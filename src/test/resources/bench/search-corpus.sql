@@ -2,7 +2,8 @@
 -- 10,000 users on 50,000 boards, titles and descriptions drawn from a fashion/home/beauty vocabulary
 -- with a skewed (Zipf-like) word frequency, one title in ten in Chinese (words run together, as
 -- Chinese is written), 2% product pins of 100 shops, saves skewed (most pins 0, a few thousands),
--- created over the last 600 days with ids made from their creation time (as next_id() makes them).
+-- created over the last 600 days with ids made from their creation time (as next_id() makes them),
+-- stored oldest first as a live table would be.
 CREATE TEMP TABLE words_en AS SELECT row_number() OVER () - 1 AS i, w FROM unnest(string_to_array(
  'dress summer vintage floral linen cotton wedding boho casual black white red blue green pink beige navy '
  'outfit style fashion street chic elegant minimalist cozy knit sweater cardigan jacket coat denim jeans '
@@ -93,6 +94,7 @@ SELECT x.*, search_doc(x.title, x.description, b.name, m.name), search_names(x.t
                        (SELECT array_agg(w ORDER BY i) FROM words_zh) AS zh) v) x
   JOIN boards b ON b.id = x.board_id
   LEFT JOIN merchants m ON m.id = x.merchant_id
+ ORDER BY x.id -- rows in the order a live table gets them: oldest first
 ON CONFLICT (id) DO NOTHING;
 ALTER TABLE pins ENABLE TRIGGER pins_search_fill;
 CREATE INDEX pins_search_tsv_idx ON pins USING gin (search_tsv) WHERE deleted_at IS NULL;

@@ -83,7 +83,7 @@ UPDATE pins SET title = title;
 
 -- The part of a pin's search score that does not depend on the words: log10(1 + saves) plus its age
 -- in years since 2025-01-01, read from its id (milliseconds << 12), which unlike created_at is
--- immutable arithmetic. A query matching a large share of all pins ranks only the best 2,000 of its
+-- immutable arithmetic. A query matching a large share of all pins ranks only the best 1,000 of its
 -- matches by this (read from the index below in order, stopping early) instead of all of them.
 ALTER TABLE pins ADD COLUMN search_static float8
   GENERATED ALWAYS AS (log((1 + save_count)::float8) + (id >> 12)::float8 / 31536000000.0) STORED;

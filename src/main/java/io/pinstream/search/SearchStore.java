@@ -27,7 +27,7 @@ import java.util.Map;
  * ranks at most the {@link #CANDIDATES} matches with the best {@code search_static}. PostgreSQL picks
  * the way to find them from its statistics of the words: for a rare word, every match from the GIN
  * index (all of them are then ranked: exact); for a common word, the static-score index read in order,
- * keeping matches until it has enough (a word in 1 pin of 10 stops after ~20,000 rows).
+ * keeping matches until it has enough (a word in 1 pin of 10 stops after ~10,000 rows).
  *
  * <p>Typo matches (pg_trgm word similarity against title, board and shop names) are looked for only
  * when the words find fewer than {@link #TYPO_BELOW} pins, and rank after every exact match.
@@ -35,7 +35,7 @@ import java.util.Map;
 final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
   static final int TYPO_BELOW = 10;
-  static final int CANDIDATES = 2000;
+  static final int CANDIDATES = 1000;
   private static final String EXACT = """
       SELECT c.id FROM (
           SELECT p.id, p.search_tsv, p.search_static FROM pins p, (SELECT %1$s AS q) s
