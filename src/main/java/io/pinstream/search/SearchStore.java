@@ -36,6 +36,7 @@ final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
   static final int TYPO_BELOW = 10;
   static final int CANDIDATES = 1000;
+  static final double TYPO_THRESHOLD = 0.5;
   private static final String EXACT = """
       SELECT c.id FROM (
           SELECT p.id, p.search_tsv, p.search_static FROM pins p, (SELECT %1$s AS q) s
@@ -84,9 +85,13 @@ final class SearchStore {
       if (found.size() >= (typed ? 1 : Math.min(TYPO_BELOW, limit)) || query.typo().isEmpty()) {
         return Future.succeededFuture(found);
       }
-      return ids(pool.preparedQuery(TYPO).execute(Tuple.of(query.typo(), limit))).map(typos -> {
+      // pg_trgm's default threshold (0.6) misses one wrong letter in a six-letter word ("sweter": 0.5).
+      Future<List<Long>> typos = pool.withTransaction(conn -> conn.query("SET LOCAL pg_trgm.word_similarity_threshold = "
+              + TYPO_THRESHOLD).execute()
+          .compose(v -> ids(conn.preparedQuery(TYPO).execute(Tuple.of(query.typo(), limit)))));
+      return typos.map(near -> {
         LinkedHashSet<Long> all = new LinkedHashSet<>(found);
-        all.addAll(typos);
+        all.addAll(near);
         return new ArrayList<>(all).subList(0, Math.min(all.size(), limit));
       });
     });

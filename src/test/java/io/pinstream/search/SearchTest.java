@@ -104,9 +104,11 @@ class SearchTest {
   void typos() {
     String sweater = pin(board, "Chunky cable knit sweaterdress", null);
     String quokka = pin(board, "Handmade quokkaplush toy", null);
+    String jumper = pin(board, "Oversized mohair jumperz", null);
 
     assertThat(ids("sweterdress")).containsExactly(sweater);
     assertThat(ids("quokaplush")).containsExactly(quokka);
+    assertThat(ids("jumprez")).as("two letters swapped").containsExactly(jumper);
     assertThat(ids("handmade quokaplush")).contains(quokka);
     assertThat(ids("zzqqxxjjvv")).isEmpty();
   }
