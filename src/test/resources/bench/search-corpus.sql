@@ -71,7 +71,7 @@ SELECT g,
 
 -- Loaded with the search columns computed in the same statement (what the trigger writes row by row),
 -- and the search indexes built once afterwards: much faster than maintaining them a row at a time.
-DROP INDEX pins_search_tsv_idx, pins_search_names_trgm_idx;
+DROP INDEX pins_search_tsv_idx;
 ALTER TABLE pins DISABLE TRIGGER pins_search_fill;
 INSERT INTO pins (id, board_id, owner_id, media_id, title, description, link, save_count, created_at, merchant_id,
                   product_id, search_tsv, search_names)
@@ -98,6 +98,6 @@ SELECT x.*, search_doc(x.title, x.description, b.name, m.name), search_names(x.t
 ON CONFLICT (id) DO NOTHING;
 ALTER TABLE pins ENABLE TRIGGER pins_search_fill;
 CREATE INDEX pins_search_tsv_idx ON pins USING gin (search_tsv) WHERE deleted_at IS NULL;
-CREATE INDEX pins_search_names_trgm_idx ON pins USING gin (search_names gin_trgm_ops) WHERE deleted_at IS NULL;
+INSERT INTO search_words (word) SELECT DISTINCT search_words_of(search_names) FROM pins ON CONFLICT DO NOTHING;
 UPDATE boards b SET pin_count = c.n FROM (SELECT board_id, count(*) AS n FROM pins GROUP BY board_id) c WHERE b.id = c.board_id;
 SELECT setval('id_seq', 100000);

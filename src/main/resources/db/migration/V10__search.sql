@@ -8,8 +8,8 @@
 --                 plus, for Chinese/Japanese/Korean text, which has no spaces between words, every
 --                 character and every pair of adjacent characters as tokens (what Lucene's CJK bigram
 --                 analyzer does), so a query for a word inside a Chinese title finds it;
---   search_names  title, board name and shop name, lower-cased, for typo-tolerant matching with
---                 pg_trgm's word similarity (and for the exact substring check of a CJK query).
+--   search_names  title, board name and shop name, lower-cased: where the words of search_words
+--                 (below, for typo-tolerant matching with pg_trgm) come from.
 -- Renaming a board or a shop rewrites its pins' columns (triggers below), in the same transaction.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -43,6 +43,19 @@ $$;
 
 ALTER TABLE pins ADD COLUMN search_tsv tsvector, ADD COLUMN search_names text;
 
+-- Every word (letters only, 3..40 of them, no CJK) ever written into a pin's title, board or shop
+-- name: the dictionary a misspelt query word is corrected against (pg_trgm similarity on this small
+-- table, then the ordinary full-text query with the corrections), instead of comparing the query with
+-- a million pins' names. Words are only added: a word no pin has any more corrects to nothing found.
+CREATE TABLE search_words (word text PRIMARY KEY);
+CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
+
+CREATE FUNCTION search_words_of(names text) RETURNS SETOF text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT DISTINCT w FROM regexp_split_to_table(coalesce(names, ''), '[^[:alpha:]]+') AS w
+   WHERE char_length(w) BETWEEN 3 AND 40 AND w !~ '[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]'
+$$;
+
 CREATE FUNCTION pins_search_fill() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -53,6 +66,7 @@ BEGIN
   SELECT m.name INTO shop_name FROM merchants m WHERE m.id = NEW.merchant_id;
   NEW.search_tsv := search_doc(NEW.title, NEW.description, board_name, shop_name);
   NEW.search_names := search_names(NEW.title, board_name, shop_name);
+  INSERT INTO search_words (word) SELECT search_words_of(NEW.search_names) ON CONFLICT DO NOTHING;
   RETURN NEW;
 END
 $$;
@@ -83,12 +97,9 @@ UPDATE pins SET title = title;
 
 -- The part of a pin's search score that does not depend on the words: log10(1 + saves) plus its age
 -- in years since 2025-01-01, read from its id (milliseconds << 12), which unlike created_at is
--- immutable arithmetic. A query matching a large share of all pins ranks only the best 1,000 of its
--- matches by this (read from the index below in order, stopping early) instead of all of them.
+-- immutable arithmetic.
 ALTER TABLE pins ADD COLUMN search_static float8
   GENERATED ALWAYS AS (log((1 + save_count)::float8) + (id >> 12)::float8 / 31536000000.0) STORED;
 
 -- Deleted pins are never searched, so they are not in the indexes either.
 CREATE INDEX pins_search_tsv_idx ON pins USING gin (search_tsv) WHERE deleted_at IS NULL;
-CREATE INDEX pins_search_names_trgm_idx ON pins USING gin (search_names gin_trgm_ops) WHERE deleted_at IS NULL;
-CREATE INDEX pins_search_static_idx ON pins (search_static DESC, id DESC) WHERE deleted_at IS NULL;

@@ -18,7 +18,8 @@ import java.util.Locale;
  * @param typed   the words (letters and digits only) for {@code to_tsquery('english', ...)} with the last one
  *                also as a prefix ({@code summer & dre:*}), for a query still being typed; may be empty
  * @param cjk     a {@code to_tsquery('simple', ...)} text of the CJK runs (only CJK characters, quoted); may be empty
- * @param typo    the words lower-cased, for trigram word similarity; empty when too short to correct
+ * @param typo    the words lower-cased, to be corrected against search_words; empty when too short to correct
+ *                or when the query uses web-search operators
  */
 record SearchQuery(String text, String words, String typed, String cjk, String typo) {
   static final int MAX_LENGTH = 200;
@@ -58,7 +59,9 @@ record SearchQuery(String text, String words, String typed, String cjk, String t
     String letters = latin.toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}]+", " ").strip();
     int letterCount = letters.replace(" ", "").length();
     String typed = letters.isEmpty() ? "" : String.join(" & ", letters.split(" ")) + ":*";
-    return new SearchQuery(text, latin, typed, cjkQuery(runs), letterCount >= MIN_TYPO_LETTERS ? letters : "");
+    // Near spellings are for plain words: a query with a "phrase", an -exclusion or an "or" means exactly what it says.
+    boolean plain = !latin.contains("\"") && !(" " + latin.toLowerCase(Locale.ROOT) + " ").matches(".*( -| or ).*");
+    return new SearchQuery(text, latin, typed, cjkQuery(runs), plain && letterCount >= MIN_TYPO_LETTERS ? letters : "");
   }
 
   /** The runs as phrases of adjacent pairs (a lone character as itself), all required. */

@@ -98,6 +98,11 @@ public final class SearchService {
     return store.rank(query, true, limit).compose(ids -> store.pins(ids)).map(items -> new Page(items, null));
   }
 
+  /** The ranking statement for a tsquery expression, as a search runs it: for EXPLAIN (SearchBenchmark). */
+  public static String rankingSql(String tsqueryExpression, long recentFloor) {
+    return SearchStore.rankSql(tsqueryExpression, recentFloor, MAX_RESULTS);
+  }
+
   /** The snapshot's ids in [from, to), or null when there is no snapshot (expired, never kept, Redis away). */
   private Future<List<Long>> slice(String key, int from, int to) {
     return redis.send(Request.cmd(Command.GETRANGE).arg(key).arg(from * 8L).arg(to * 8L - 1))

@@ -23,47 +23,61 @@ import java.util.Map;
  * The last two are the pin's {@code search_static} column (V10__search.sql). Freshness is counted from
  * a fixed origin, not from now (as trending does), so scores do not drift as time passes.
  *
- * <p>Ranking every match of a word found in half of all pins would read half the table, so a query
- * ranks at most the {@link #CANDIDATES} matches with the best {@code search_static}. PostgreSQL picks
- * the way to find them from its statistics of the words: for a rare word, every match from the GIN
- * index (all of them are then ranked: exact); for a common word, the static-score index read in order,
- * keeping matches until it has enough (a word in 1 pin of 10 stops after ~10,000 rows).
+ * <p>Which matches are ranked. Every match has to be read from the table (a GIN index holds no
+ * scores), and a word found in 5% of a million pins has 50,000 of them, on as many pages. So a query
+ * takes at most {@link #CANDIDATES} matches and ranks those: first the newest, read in id order from
+ * the newest {@link #RECENT_WINDOW} pins only (the pages a live table has last written, and the ones
+ * that stay cached), stopping as soon as it has enough: a common word costs a few thousand rows. Only a
+ * word too rare to fill them there (under 1 pin in 200) is looked up in the GIN index across all pins,
+ * and all its matches are ranked: exact. The price: for a common word, a much-saved pin older than its
+ * newest 500 matches is not among the results.
  *
- * <p>Typo matches (pg_trgm word similarity against title, board and shop names) are looked for only
- * when the words find fewer than {@link #TYPO_BELOW} pins, and rank after every exact match.
+ * <p>Typos: when the words find fewer than {@link #TYPO_BELOW} pins, each word of the query is
+ * widened with the three most similar words of {@code search_words} (pg_trgm similarity on a table of
+ * distinct words, not on a million pins) and the full-text query runs again; what it adds ranks after
+ * every exact match.
  */
 final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
   static final int TYPO_BELOW = 10;
-  static final int CANDIDATES = 1000;
-  static final double TYPO_THRESHOLD = 0.5;
-  private static final String EXACT = """
-      SELECT c.id FROM (
-          SELECT p.id, p.search_tsv, p.search_static FROM pins p, (SELECT %1$s AS q) s
-           WHERE p.deleted_at IS NULL AND p.search_tsv @@ s.q
-           ORDER BY p.search_static DESC, p.id DESC
-           LIMIT %2$d) c, (SELECT %1$s AS q) s
+  static final int CANDIDATES = 500;
+  /** The newest pins that a query reads in id order before it asks the GIN index. */
+  static final int RECENT_WINDOW = 100_000;
+  private static final long FLOOR_TTL_MS = 60_000;
+  /**
+   * %1$s: the tsquery, written with literals (not parameters), so that PostgreSQL plans each query with
+   * its statistics of these very words: reading the newest pins in id order until enough match suits a
+   * common word, asking the GIN index suits a rare one, and a prepared statement's generic plan cannot
+   * tell them apart. The "+ 0" keeps the older matches from being looked for by walking an index in
+   * score order (a random read per pin) instead of through the GIN index.
+   */
+  private static final String RANK = """
+      WITH s AS MATERIALIZED (SELECT %1$s AS q),
+      recent AS MATERIALIZED (
+          SELECT p.id, p.search_tsv, p.search_static FROM pins p
+           WHERE p.id > %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
+           ORDER BY p.id DESC LIMIT %2$d),
+      older AS (
+          SELECT p.id, p.search_tsv, p.search_static FROM pins p
+           WHERE (SELECT count(*) FROM recent) < %2$d
+             AND p.id <= %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
+           ORDER BY p.search_static + 0 DESC LIMIT %2$d)
+      SELECT c.id FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) c, s
        ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC
-       LIMIT $3""";
-  private static final String TYPO = """
-      SELECT c.id FROM (
-          SELECT p.id, p.search_names, p.search_static FROM pins p
-           WHERE p.deleted_at IS NULL AND $1 <%% p.search_names
-           ORDER BY p.search_static DESC, p.id DESC
-           LIMIT %d) c
-       ORDER BY 5 * word_similarity($1, c.search_names) + c.search_static DESC, c.id DESC
-       LIMIT $2""".formatted(CANDIDATES);
-  /** The words as typed in a search box (websearch syntax), and the CJK phrases. */
-  private static final String SEARCH = EXACT.formatted(
-      "CASE WHEN $1 = '' THEN to_tsquery('simple', $2) WHEN $2 = '' THEN websearch_to_tsquery('english', $1)"
-          + " ELSE websearch_to_tsquery('english', $1) && to_tsquery('simple', $2) END", CANDIDATES);
-  /** The words with the last one also as a prefix, and the CJK phrases. */
-  private static final String TYPED = EXACT.formatted(
-      "CASE WHEN $1 = '' THEN to_tsquery('simple', $2) WHEN $2 = '' THEN to_tsquery('english', $1)"
-          + " ELSE to_tsquery('english', $1) && to_tsquery('simple', $2) END", CANDIDATES);
+       LIMIT %4$d""";
+  /** Each word or one of its three nearest spellings in search_words, as a tsquery ($1: lower-case words). */
+  private static final String CORRECTED = """
+      SELECT to_tsquery('english', coalesce(string_agg('(' || quote_literal(t.w) || coalesce(' | ' || (
+                 SELECT string_agg(quote_literal(x.word), ' | ') FROM (
+                   SELECT sw.word FROM search_words sw WHERE sw.word % t.w
+                    ORDER BY similarity(sw.word, t.w) DESC, sw.word LIMIT 3) x), '') || ')', ' & ' ORDER BY t.n), ''))::text
+        FROM unnest(string_to_array($1, ' ')) WITH ORDINALITY AS t(w, n)""";
 
   private final Pool pool;
   private final PinEncoder encoder;
+  private volatile long floor;
+  private volatile long floorReadAt;
+  private volatile boolean floorReading;
 
   SearchStore(Pool pool, PinEncoder encoder) {
     this.pool = pool;
@@ -77,24 +91,79 @@ final class SearchStore {
    */
   Future<List<Long>> rank(SearchQuery query, boolean typed, int limit) {
     String words = typed ? query.typed() : query.words();
-    Future<List<Long>> exact = words.isEmpty() && query.cjk().isEmpty()
-        ? Future.succeededFuture(List.of())
-        : ids(pool.preparedQuery(typed ? TYPED : SEARCH).execute(Tuple.of(words, query.cjk(), limit)));
-    return exact.compose(found -> {
-      // While typing, a near spelling only helps where the prefix finds nothing at all.
-      if (found.size() >= (typed ? 1 : Math.min(TYPO_BELOW, limit)) || query.typo().isEmpty()) {
-        return Future.succeededFuture(found);
-      }
-      // pg_trgm's default threshold (0.6) misses one wrong letter in a six-letter word ("sweter": 0.5).
-      Future<List<Long>> typos = pool.withTransaction(conn -> conn.query("SET LOCAL pg_trgm.word_similarity_threshold = "
-              + TYPO_THRESHOLD).execute()
-          .compose(v -> ids(conn.preparedQuery(TYPO).execute(Tuple.of(query.typo(), limit)))));
-      return typos.map(near -> {
-        LinkedHashSet<Long> all = new LinkedHashSet<>(found);
-        all.addAll(near);
-        return new ArrayList<>(all).subList(0, Math.min(all.size(), limit));
+    return recentFloor().compose(floor -> {
+      Future<List<Long>> exact = words.isEmpty() && query.cjk().isEmpty()
+          ? Future.succeededFuture(List.of())
+          : run(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
+              floor, limit);
+      return exact.compose(found -> {
+        // While typing, a near spelling only helps where the prefix finds nothing at all.
+        if (found.size() >= (typed ? 1 : Math.min(TYPO_BELOW, limit)) || query.typo().isEmpty()) {
+          return Future.succeededFuture(found);
+        }
+        return pool.preparedQuery(CORRECTED).execute(Tuple.of(query.typo()))
+            .compose(rows -> {
+              String corrected = rows.iterator().next().getString(0);
+              if (corrected == null || corrected.isEmpty()) {
+                return Future.succeededFuture(List.<Long>of());
+              }
+              String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
+              return run("(" + literal(corrected) + "::tsquery" + cjk + ")", floor, limit);
+            })
+            .map(near -> {
+              LinkedHashSet<Long> all = new LinkedHashSet<>(found);
+              all.addAll(near);
+              return new ArrayList<>(all).subList(0, Math.min(all.size(), limit));
+            });
       });
     });
+  }
+
+  private Future<List<Long>> run(String tsquery, long floor, int limit) {
+    return ids(pool.query(rankSql(tsquery, floor, limit)).execute());
+  }
+
+  static String rankSql(String tsquery, long floor, int limit) {
+    return RANK.formatted(tsquery, CANDIDATES, floor, limit);
+  }
+
+  /** The words through {@code parser} ("websearch_to_tsquery('english', " or "to_tsquery('english', ") and/or the CJK phrases. */
+  private static String tsquery(String parser, String words, String cjk) {
+    String latin = words.isEmpty() ? null : parser + literal(words) + ")";
+    String phrases = cjk.isEmpty() ? null : "to_tsquery('simple', " + literal(cjk) + ")";
+    return latin == null ? phrases : phrases == null ? latin : "(" + latin + " && " + phrases + ")";
+  }
+
+  /**
+   * A SQL string literal, escaped whatever standard_conforming_strings says (E'' with the backslash and
+   * the quote doubled); the query text has no control characters, NUL included ({@link SearchQuery#parse}).
+   */
+  static String literal(String text) {
+    return "E'" + text.replace("\\", "\\\\").replace("'", "''") + "'";
+  }
+
+  /**
+   * The id below which pins are older than the newest {@link #RECENT_WINDOW}: read at most once a minute
+   * (an index-only walk), the old value used meanwhile.
+   */
+  private Future<Long> recentFloor() {
+    long now = System.currentTimeMillis();
+    if (floorReadAt != 0 && now - floorReadAt < FLOOR_TTL_MS) {
+      return Future.succeededFuture(floor);
+    }
+    if (floorReadAt != 0 && floorReading) {
+      return Future.succeededFuture(floor);
+    }
+    floorReading = true;
+    Future<Long> read = pool.preparedQuery("SELECT coalesce((SELECT id FROM pins ORDER BY id DESC OFFSET $1 LIMIT 1), 0)")
+        .execute(Tuple.of(RECENT_WINDOW))
+        .map(rows -> rows.iterator().next().getLong(0))
+        .onComplete(r -> floorReading = false)
+        .onSuccess(f -> {
+          floor = f;
+          floorReadAt = System.currentTimeMillis();
+        });
+    return floorReadAt == 0 ? read : Future.succeededFuture(floor);
   }
 
   /** The pins of these ids as their API JSON, in this order; deleted ones left out (they vanish at once). */

@@ -1,5 +1,6 @@
 package io.pinstream.bench;
 
+import io.pinstream.search.SearchService;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -130,28 +131,29 @@ public final class SearchBenchmark {
 
   /** The plans of one query of each kind, to show which index each uses. */
   private static void explain(BenchApp bench) throws Exception {
-    String rank = """
-        SELECT c.id FROM (
-            SELECT p.id, p.search_tsv, p.search_static FROM pins p, (SELECT %1$s AS q) s
-             WHERE p.deleted_at IS NULL AND p.search_tsv @@ s.q
-             ORDER BY p.search_static DESC, p.id DESC LIMIT 1000) c, (SELECT %1$s AS q) s
-         ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC LIMIT 500""";
+    long floor;
+    try (Connection db = jdbc(bench); Statement st = db.createStatement();
+         ResultSet rs = st.executeQuery("SELECT coalesce((SELECT id FROM pins ORDER BY id DESC OFFSET 100000 LIMIT 1), 0)")) {
+      rs.next();
+      floor = rs.getLong(1);
+    }
     Map<String, String> queries = new LinkedHashMap<>();
-    queries.put("common word 'dress'", rank.formatted("websearch_to_tsquery('english', 'dress')"));
-    queries.put("rare word 'eucalyptus'", rank.formatted("websearch_to_tsquery('english', 'eucalyptus')"));
-    queries.put("several words 'velvet armchair walnut'", rank.formatted("websearch_to_tsquery('english', 'velvet armchair walnut')"));
-    queries.put("Chinese '连衣裙'", rank.formatted("to_tsquery('simple', '''连衣'' <2> ''衣裙''')"));
-    queries.put("typo 'sweatr'", """
-        SELECT c.id FROM (SELECT p.id, p.search_names, p.search_static FROM pins p
-           WHERE p.deleted_at IS NULL AND 'sweatr' <% p.search_names ORDER BY p.search_static DESC, p.id DESC LIMIT 1000) c
-         ORDER BY 5 * word_similarity('sweatr', c.search_names) + c.search_static DESC, c.id DESC LIMIT 500""");
+    queries.put("common word 'dress'", SearchService.rankingSql("websearch_to_tsquery('english', 'dress')", floor));
+    queries.put("rare word 'eucalyptus'", SearchService.rankingSql("websearch_to_tsquery('english', 'eucalyptus')", floor));
+    queries.put("rare words 'tuxedo groom'", SearchService.rankingSql("websearch_to_tsquery('english', 'tuxedo groom')", floor));
+    queries.put("several words 'velvet armchair walnut'",
+        SearchService.rankingSql("websearch_to_tsquery('english', 'velvet armchair walnut')", floor));
+    queries.put("Chinese '连衣裙'", SearchService.rankingSql("to_tsquery('simple', '''连衣'' <2> ''衣裙''')", floor));
+    queries.put("typo 'sweatr': its corrections from search_words", "SELECT word, similarity(word, 'sweatr') FROM search_words"
+        + " WHERE word % 'sweatr' ORDER BY similarity(word, 'sweatr') DESC, word LIMIT 3");
     try (Connection db = jdbc(bench); Statement st = db.createStatement()) {
       for (var q : queries.entrySet()) {
         System.out.println("EXPLAIN ANALYZE, " + q.getKey() + ":");
         try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, COSTS OFF) " + q.getValue())) {
           while (rs.next()) {
             String line = rs.getString(1);
-            if (line.contains("Scan") || line.contains("Execution Time") || line.contains("Index Cond")) {
+            if (line.contains("Scan") || line.contains("Execution Time") || line.contains("Index Cond")
+                || line.contains("BitmapAnd") || line.contains("One-Time")) {
               System.out.println("    " + line.strip());
             }
           }
