@@ -98,9 +98,9 @@ public final class SearchService {
     return store.rank(query, true, limit).compose(ids -> store.pins(ids)).map(items -> new Page(items, null));
   }
 
-  /** The ranking statement for a tsquery expression, as a search runs it: for EXPLAIN (SearchBenchmark). */
-  public static String rankingSql(String tsqueryExpression, long recentFloor) {
-    return SearchStore.rankSql(tsqueryExpression, recentFloor, MAX_RESULTS);
+  /** The ranking statements for a tsquery expression, as a search runs them: for EXPLAIN (SearchBenchmark). */
+  public static List<String> rankingSql(String tsqueryExpression, long recentFloor) {
+    return SearchStore.rankSql(tsqueryExpression, recentFloor);
   }
 
   /** The snapshot's ids in [from, to), or null when there is no snapshot (expired, never kept, Redis away). */

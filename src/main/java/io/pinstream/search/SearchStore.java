@@ -49,22 +49,25 @@ final class SearchStore {
    * its statistics of these very words: reading the newest pins in id order until enough match suits a
    * common word, asking the GIN index suits a rare one, and a prepared statement's generic plan cannot
    * tell them apart. The "+ 0" keeps the older matches from being looked for by walking an index in
-   * score order (a random read per pin) instead of through the GIN index.
+   * score order (a random read per pin) instead of through the GIN index. search_serial(): no parallel
+   * workers (V10__search.sql).
    */
-  private static final String RANK = """
-      WITH s AS MATERIALIZED (SELECT %1$s AS q),
-      recent AS MATERIALIZED (
-          SELECT p.id, p.search_tsv, p.search_static FROM pins p
-           WHERE p.id > %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
-           ORDER BY p.id DESC LIMIT %2$d),
-      older AS (
-          SELECT p.id, p.search_tsv, p.search_static FROM pins p
-           WHERE (SELECT count(*) FROM recent) < %2$d
-             AND p.id <= %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
-           ORDER BY p.search_static + 0 DESC LIMIT %2$d)
+  private static final String RECENT = """
+      WITH s AS MATERIALIZED (SELECT %1$s AS q WHERE search_serial()),
+      c AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p
+             WHERE p.id > %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
+             ORDER BY p.id DESC LIMIT %2$d)
+      SELECT c.id FROM c, s
+       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC""";
+  /** %4$s: the recent matches' ids (a literal array), %5$d: how many older ones are wanted. */
+  private static final String WITH_OLDER = """
+      WITH s AS MATERIALIZED (SELECT %1$s AS q WHERE search_serial()),
+      older AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p
+                 WHERE p.id <= %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
+                 ORDER BY p.search_static + 0 DESC LIMIT %5$d),
+      recent AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p WHERE p.id = ANY (%4$s::bigint[]))
       SELECT c.id FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) c, s
-       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC
-       LIMIT %4$d""";
+       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC""";
   /** Each word or one of its three nearest spellings in search_words, as a tsquery ($1: lower-case words). */
   private static final String CORRECTED = """
       SELECT to_tsquery('english', coalesce(string_agg('(' || quote_literal(t.w) || coalesce(' | ' || (
@@ -119,12 +122,27 @@ final class SearchStore {
     });
   }
 
+  /**
+   * The best matches, at most {@link #CANDIDATES}, ranked, cut to {@code limit}: the newest matches
+   * among the newest {@link #RECENT_WINDOW} pins first; only when those are too few, the older matches
+   * too (a second statement, so that a common word's query is never planned, and JIT-compiled, with a
+   * scan of older pins that it does not run).
+   */
   private Future<List<Long>> run(String tsquery, long floor, int limit) {
-    return ids(pool.query(rankSql(tsquery, floor, limit)).execute());
+    return ids(pool.query(RECENT.formatted(tsquery, CANDIDATES, floor)).execute()).compose(recent -> {
+      if (recent.size() >= CANDIDATES || floor == 0) {
+        return Future.succeededFuture(recent.subList(0, Math.min(limit, recent.size())));
+      }
+      String ids = recent.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "'{", "}'"));
+      return ids(pool.query(WITH_OLDER.formatted(tsquery, CANDIDATES, floor, ids, CANDIDATES - recent.size())).execute())
+          .map(all -> all.subList(0, Math.min(limit, all.size())));
+    });
   }
 
-  static String rankSql(String tsquery, long floor, int limit) {
-    return RANK.formatted(tsquery, CANDIDATES, floor, limit);
+  /** The statements of a search, for EXPLAIN (SearchBenchmark): the recent matches, and with the older ones. */
+  static List<String> rankSql(String tsquery, long floor) {
+    return List.of(RECENT.formatted(tsquery, CANDIDATES, floor),
+        WITH_OLDER.formatted(tsquery, CANDIDATES, floor, "'{}'", CANDIDATES));
   }
 
   /** The words through {@code parser} ("websearch_to_tsquery('english', " or "to_tsquery('english', ") and/or the CJK phrases. */

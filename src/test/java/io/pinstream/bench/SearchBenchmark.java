@@ -137,24 +137,26 @@ public final class SearchBenchmark {
       rs.next();
       floor = rs.getLong(1);
     }
-    Map<String, String> queries = new LinkedHashMap<>();
+    Map<String, List<String>> queries = new LinkedHashMap<>();
     queries.put("common word 'dress'", SearchService.rankingSql("websearch_to_tsquery('english', 'dress')", floor));
     queries.put("rare word 'eucalyptus'", SearchService.rankingSql("websearch_to_tsquery('english', 'eucalyptus')", floor));
     queries.put("rare words 'tuxedo groom'", SearchService.rankingSql("websearch_to_tsquery('english', 'tuxedo groom')", floor));
     queries.put("several words 'velvet armchair walnut'",
         SearchService.rankingSql("websearch_to_tsquery('english', 'velvet armchair walnut')", floor));
     queries.put("Chinese '连衣裙'", SearchService.rankingSql("to_tsquery('simple', '''连衣'' <2> ''衣裙''')", floor));
-    queries.put("typo 'sweatr': its corrections from search_words", "SELECT word, similarity(word, 'sweatr') FROM search_words"
-        + " WHERE word % 'sweatr' ORDER BY similarity(word, 'sweatr') DESC, word LIMIT 3");
+    queries.put("typo 'sweatr': its corrections from search_words", List.of("SELECT word, similarity(word, 'sweatr')"
+        + " FROM search_words WHERE word % 'sweatr' ORDER BY similarity(word, 'sweatr') DESC, word LIMIT 3"));
     try (Connection db = jdbc(bench); Statement st = db.createStatement()) {
       for (var q : queries.entrySet()) {
-        System.out.println("EXPLAIN ANALYZE, " + q.getKey() + ":");
-        try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, COSTS OFF) " + q.getValue())) {
-          while (rs.next()) {
-            String line = rs.getString(1);
-            if (line.contains("Scan") || line.contains("Execution Time") || line.contains("Index Cond")
-                || line.contains("BitmapAnd") || line.contains("One-Time")) {
-              System.out.println("    " + line.strip());
+        for (String sql : q.getValue()) {
+          System.out.println("EXPLAIN ANALYZE, " + q.getKey() + (sql.contains("older") ? " (with older pins)" : "") + ":");
+          try (ResultSet rs = st.executeQuery("EXPLAIN (ANALYZE, COSTS OFF) " + sql)) {
+            while (rs.next()) {
+              String line = rs.getString(1);
+              if (line.contains("Scan") || line.contains("Execution Time") || line.contains("Index Cond")
+                  || line.contains("BitmapAnd") || line.contains("JIT")) {
+                System.out.println("    " + line.strip());
+              }
             }
           }
         }
