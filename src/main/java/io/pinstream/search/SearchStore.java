@@ -25,17 +25,18 @@ import java.util.Map;
  *
  * <p>Which matches are ranked. Every match has to be read from the table (a GIN index holds no
  * scores), and a word found in 5% of a million pins has 50,000 of them, on as many pages. So a query
- * takes at most {@link #CANDIDATES} matches and ranks those: first the newest, read in id order from
- * the newest {@link #RECENT_WINDOW} pins only (the pages a live table has last written, and the ones
- * that stay cached), stopping as soon as it has enough: a common word costs a few thousand rows. Only a
- * word too rare to fill them there (under 1 pin in 200) is looked up in the GIN index across all pins,
- * and all its matches are ranked: exact. The price: for a common word, a much-saved pin older than its
+ * ranks at most {@link #CANDIDATES} matches: the newest ones among the newest {@link #RECENT_WINDOW}
+ * pins (the pages a live table wrote last, which stay cached), found either by reading those pins
+ * newest first until enough match (a common word: a few hundred rows) or through the GIN index
+ * intersected with that id range (a rarer word), as PostgreSQL's statistics of the words suggest. Only a
+ * word too rare to fill them there (under 1 pin in 200) is looked up among the older pins too, where
+ * all its matches are ranked: exact. The price: for a common word, a much-saved pin older than its
  * newest 500 matches is not among the results.
  *
- * <p>Typos: when the words find fewer than {@link #TYPO_BELOW} pins, each word of the query is
- * widened with the three most similar words of {@code search_words} (pg_trgm similarity on a table of
- * distinct words, not on a million pins) and the full-text query runs again; what it adds ranks after
- * every exact match.
+ * <p>Typos: when plain words (no "phrase", -exclusion or "or") find fewer than {@link #TYPO_BELOW}
+ * pins, each word is widened with its three most similar words in {@code search_words} (pg_trgm
+ * similarity on a table of distinct words, not on a million pins' names) and the full-text query runs
+ * again; what it adds ranks after every exact match.
  */
 final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
