@@ -265,7 +265,7 @@ public final class SearchBenchmark {
     return text;
   }
 
-  /** A word of the corpus with one letter dropped, doubled or swapped, not sent before. */
+  /** A word of the corpus with one letter dropped, doubled or swapped, made unique like any other query text. */
   private static String uniqueTypo(Set<String> sent, Random random) {
     while (true) {
       String word = pick(random, random.nextBoolean() ? MID : RARE);
@@ -275,11 +275,8 @@ public final class SearchBenchmark {
         case 1 -> word.substring(0, i) + word.charAt(i) + word.substring(i);
         default -> word.substring(0, i) + word.charAt(i + 1) + word.charAt(i) + word.substring(i + 2);
       };
-      if (!typo.equals(word) && sent.add(typo)) {
-        return typo;
-      }
-      if (sent.size() > 5_000_000) {
-        return typo;
+      if (!typo.equals(word)) {
+        return unique(sent, random, typo);
       }
     }
   }
