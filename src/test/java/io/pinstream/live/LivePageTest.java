@@ -71,6 +71,7 @@ class LivePageTest {
   @BeforeEach
   void freshTab() {
     browser.get(app.api().base() + "/");
+    browser.manage().deleteAllCookies(); // the session lives in a cookie now
     ((JavascriptExecutor) browser).executeScript("sessionStorage.clear()");
   }
 
