@@ -369,8 +369,14 @@ function liveConnect() {
   ws.onmessage = (e) => {
     let m;
     try { m = JSON.parse(e.data); } catch (err) { return; }
+    // A server that numbers each topic's events (epoch, offset) resumes from the last one seen.
+    if (m.topic && m.topic === live.topic && m.epoch !== undefined && m.offset !== undefined) {
+      live.position = { topic: m.topic, epoch: m.epoch, offset: m.offset };
+    }
     if (m.type === 'subscribed' && m.topic === live.topic) {
       live.retry = 0;
+      // Trending has no `since`: after a reconnect, its first page brings what was missed meanwhile.
+      if (live.wasLost && live.topic === 'trending' && live.sink) live.sink.catchUp();
       setLiveState('live');
     } else if (m.type === 'pin' && m.pin && m.topic === live.topic && live.sink) {
       live.sink.pin(m.pin);
@@ -404,12 +410,17 @@ function liveSend(type, topic) {
     const since = live.sink.since();
     if (since) frame.since = since;
   }
+  if (type === 'subscribe' && live.position && live.position.topic === topic) {
+    frame.epoch = live.position.epoch;
+    frame.offset = live.position.offset;
+  }
   live.ws.send(JSON.stringify(frame));
 }
 
 function liveFollow(topic, sink) {
   if (live.topic === topic && live.sink === sink) return;
   if (live.topic && live.topic !== topic) liveSend('unsubscribe', live.topic);
+  if (live.topic !== topic) live.position = null;
   live.topic = topic;
   live.sink = sink;
   if (topic) liveSend('subscribe', topic);
@@ -451,6 +462,12 @@ function liveSink(grid, topic) {
       if (i >= 0) held.splice(i, 1);
     },
     resync() { render(); },
+    catchUp() {
+      api('GET', '/api/v1/feeds/trending?page_size=25').then((page) => {
+        const newest = grid.newest();
+        for (const pin of page.items || []) if (!newest || Number(pin.id) > Number(newest)) this.pin(pin);
+      }).catch(() => {});
+    },
     stop() {
       window.removeEventListener('scroll', flushIfTop);
       notice.hidden = true;

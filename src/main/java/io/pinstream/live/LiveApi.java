@@ -149,6 +149,11 @@ public final class LiveApi {
       relay.closedFrom(address);
       hub.remove(c);
     });
+    // The server is draining: say so now (1001), as SSE does, so no page shows "live" through the grace period.
+    ws.shutdownHandler(v -> {
+      c.close(1001, "server restarting");
+      hub.remove(c);
+    });
   }
 
   /** A one-time ticket for a live connection of the signed-in caller ({@code ?ticket=}, valid 30 s). */
