@@ -15,7 +15,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -170,8 +169,8 @@ class WebAppBrowserTest {
     if (dir != null) {
       Thread.sleep(700); // images fade in
       Files.createDirectories(Path.of(dir));
-      Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), Path.of(dir, name),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      Map<String, Object> shot = browser.executeCdpCommand("Page.captureScreenshot", Map.of("format", "jpeg", "quality", 80));
+      Files.write(Path.of(dir, name), java.util.Base64.getDecoder().decode((String) shot.get("data")));
     }
   }
 
@@ -505,17 +504,17 @@ class WebAppBrowserTest {
     browser.get(base() + "/");
     card(product);
     js("document.getElementById('auth-panel').hidden = true");
-    screenshot("desktop-grid.png");
+    screenshot("desktop-grid.jpg");
     browser.get(base() + "/pin/" + product);
     visible(By.cssSelector(".product .price"));
-    screenshot("desktop-pin.png");
+    screenshot("desktop-pin.jpg");
     phoneSize();
     browser.get(base() + "/");
     card(product);
     js("document.getElementById('auth-panel').hidden = true");
-    screenshot("phone-grid.png");
+    screenshot("phone-grid.jpg");
     browser.get(base() + "/pin/" + product);
     visible(By.cssSelector(".product .price"));
-    screenshot("phone-pin.png");
+    screenshot("phone-pin.jpg");
   }
 }
