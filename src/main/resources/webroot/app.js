@@ -801,28 +801,35 @@ function closeSuggestions() {
   activeSuggestion = -1;
 }
 
+let suggestAbort = null;
 function suggest() {
   const q = searchBox.value.trim();
   const seq = ++suggestSeq;
+  if (suggestAbort) suggestAbort.abort();
   if (q.length < 2) {
     closeSuggestions();
     return;
   }
-  api('GET', '/api/v1/search/pins?page_size=6&q=' + encodeURIComponent(q)).then((page) => {
+  suggestAbort = new AbortController();
+  fetch('/api/v1/search/suggest?limit=6&q=' + encodeURIComponent(q), {
+    headers: { 'Accept': 'application/json' }, credentials: 'same-origin', signal: suggestAbort.signal,
+  }).then((r) => (r.ok ? r.json() : { items: [] })).then((page) => {
     if (seq !== suggestSeq) return;
     suggestions.replaceChildren();
     const options = [{ label: 'Search for “' + q + '”', href: '/search?q=' + encodeURIComponent(q) }];
     const seen = new Set();
     for (const pin of page.items || []) {
-      const label = pin.title || (pin.product ? 'Product' : '');
+      const label = pin.title || '';
       if (!label || seen.has(label.toLowerCase())) continue;
       seen.add(label.toLowerCase());
-      options.push({ label, href: '/pin/' + encodeURIComponent(pin.id) });
+      const thumb = pin.media && pin.media.images && pin.media.images['236x'];
+      options.push({ label, href: '/pin/' + encodeURIComponent(pin.id), thumb: thumb && safeUrl(thumb.url) });
     }
     options.forEach((o, i) => {
-      const li = el('li', { role: 'option', id: 'suggestion-' + i, 'aria-selected': 'false' },
-        el('a', { href: o.href, tabindex: '-1', text: o.label }));
-      suggestions.append(li);
+      const link = el('a', { href: o.href, tabindex: '-1' });
+      if (o.thumb) link.append(el('img', { src: o.thumb, alt: '', width: 32, height: 32, loading: 'lazy' }));
+      link.append(el('span', { text: o.label }));
+      suggestions.append(el('li', { role: 'option', id: 'suggestion-' + i, 'aria-selected': 'false' }, link));
     });
     suggestions.hidden = false;
     searchBox.setAttribute('aria-expanded', 'true');

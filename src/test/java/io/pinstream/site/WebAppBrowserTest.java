@@ -405,7 +405,7 @@ class WebAppBrowserTest {
     browser.get(base() + "/");
     WebElement box = visible(By.id("q"));
     box.sendKeys("kettle");
-    visible(By.xpath("//ul[@id='suggestions']//a[text()='Copper kettle']"));
+    visible(By.xpath("//ul[@id='suggestions']//a[span[text()='Copper kettle']]"));
     box.sendKeys(Keys.ENTER);
     waiting().until(ExpectedConditions.urlToBe(base() + "/search?q=kettle"));
     card(pin);
