@@ -31,6 +31,7 @@ import io.pinstream.media.MediaStore;
 import io.pinstream.media.ThumbnailQueue;
 import io.pinstream.pins.PinEncoder;
 import io.pinstream.pins.PinStore;
+import io.pinstream.search.SearchService;
 import io.pinstream.shop.Attribution;
 import io.pinstream.shop.ClickRecorder;
 import io.pinstream.shop.ClickTargets;
@@ -112,6 +113,9 @@ public final class Components {
   final FollowEvents followEvents;
   final BoardFollowEvents boardFollowEvents;
 
+  // search
+  final SearchService search;
+
   /** @param passwords built on a worker thread beforehand (its decoy hash is slow by design) */
   Components(Vertx vertx, Config config, PrometheusMeterRegistry metrics, PasswordHasher passwords) {
     this.vertx = vertx;
@@ -169,6 +173,8 @@ public final class Components {
     live = background.add("live relay", new LiveRelay(events, cluster, hydrator, sessions, metrics, redis, keys));
     // The cluster subscription is back after Redis was away: deliver the fan-outs it missed now.
     cluster.onResubscribed(fanOut::sweepNow);
+
+    search = new SearchService(pg, pinEncoder, redis, keys);
 
     // Who is told of what. A follow changes home feeds, then what live home subscriptions route.
     LiveFollows liveFollows = new LiveFollows(live);

@@ -10,6 +10,7 @@ import io.pinstream.media.MediaApi;
 import io.pinstream.ops.OpenApiDocument;
 import io.pinstream.ops.OpsApi;
 import io.pinstream.pins.PinsApi;
+import io.pinstream.search.SearchApi;
 import io.pinstream.shop.ShopApi;
 import io.pinstream.site.WebPages;
 import io.pinstream.web.FailureHandler;
@@ -68,6 +69,7 @@ final class Routes {
     new PinsApi(c.pins, c.boards, c.media, c.productPins, c.merchantKeys, c.auth, c.pinEncoder, c.feeds, c.limiter,
         c.config.rateLimits()).mount(router);
     new FeedsApi(c.feeds, c.boards, c.users, c.auth).mount(router);
+    new SearchApi(c.search).mount(router);
     new ShopApi(c.merchants, c.conversions, c.reports, c.clicks, c.clickTargets, c.attribution, c.domains, c.merchantKeys, c.auth,
         c.config.http().trustForwardedFor()).mount(router);
     new WebPages(c.webAssets, c.pins, c.users, c.boards, imageBaseUrl).mount(router);

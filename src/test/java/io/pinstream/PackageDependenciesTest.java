@@ -28,7 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class PackageDependenciesTest {
   private static final String ROOT = "io.pinstream";
-  private static final Set<String> FEATURES = Set.of("accounts", "boards", "media", "pins", "shop", "feed", "live", "ops");
+  private static final Set<String> FEATURES = Set.of("accounts", "boards", "media", "pins", "shop", "feed", "live", "ops", "search");
 
   @Test
   @DisplayName("no cycle among the io.pinstream packages")
