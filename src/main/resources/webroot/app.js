@@ -254,6 +254,7 @@ class PinGrid {
       this.items.push(item);
       this.place(item);
     }
+    if (this.items.length && !performance.getEntriesByName('first-pins').length) performance.mark('first-pins');
     this.showState();
   }
 
@@ -541,16 +542,17 @@ function openAuth(mode, reason) {
   $('login-username').focus();
 }
 
-function closeAuth() {
+function closeAuth(dismissed) {
   const panel = $('auth-panel');
+  if (dismissed === true) state.authDismissed = true;
   panel.classList.remove('modal');
-  panel.hidden = !(location.pathname === '/' && !state.user);
+  panel.hidden = !(location.pathname === '/' && !state.user && !state.authDismissed);
   $('auth-title').textContent = 'Welcome to Pinstream';
 }
 
 $('open-login').addEventListener('click', () => openAuth('login'));
 $('open-signup').addEventListener('click', () => openAuth('signup'));
-$('close-auth').addEventListener('click', closeAuth);
+$('close-auth').addEventListener('click', () => closeAuth(true));
 $('auth-panel').addEventListener('click', (e) => { if (e.target === $('auth-panel')) closeAuth(); });
 
 $('login').addEventListener('input', () => {
@@ -874,6 +876,7 @@ function navigate(href, replace) {
   else history.pushState(null, '', href);
   render();
   window.scrollTo(0, 0);
+  $('main').focus({ preventScroll: true }); // a screen reader starts reading the new page, as after a load
 }
 
 document.addEventListener('click', (e) => {
@@ -964,7 +967,6 @@ function grid(main, options, topic) {
 function feedView(main) {
   const home = !!state.user;
   setTitle(home ? 'Home' : '');
-  $('auth-panel').hidden = home;
   main.append(el('h1', { id: 'feed-name', class: 'feed-name', text: home ? 'Home' : 'Trending' }));
   grid(main, {
     id: 'grid',
@@ -1132,7 +1134,9 @@ function saveBox(pin, saved) {
 
 function profileView(main, username) {
   const view = state.view;
-  api('GET', '/api/v1/users/' + encodeURIComponent(username)).then((user) => {
+  const path = '/api/v1/users/' + encodeURIComponent(username);
+  // The profile and its boards together, so the boards never push the pins down once they show.
+  Promise.all([api('GET', path), api('GET', path + '/boards?page_size=24').catch((err) => err)]).then(([user, boards]) => {
     if (view !== state.view) return;
     setTitle(user.display_name + ' (@' + user.username + ')');
     const followers = el('span', { class: 'followers', text: count(user.follower_count, 'follower', 'followers') });
@@ -1143,25 +1147,19 @@ function profileView(main, username) {
       el('p', { class: 'counts' }, followers, ' · ', count(user.following_count, 'following', 'following'),
         ' · ', count(user.pin_count, 'pin', 'pins')));
     if (!state.user || state.user.username !== user.username) {
-      head.append(followButton(user.username, user.viewer_follows, '/api/v1/users/' + encodeURIComponent(user.username) + '/follow',
-        (now) => {
-          user.follower_count += now ? 1 : -1;
-          followers.textContent = count(user.follower_count, 'follower', 'followers');
-        }));
+      head.append(followButton(user.username, user.viewer_follows, path + '/follow', (now) => {
+        user.follower_count += now ? 1 : -1;
+        followers.textContent = count(user.follower_count, 'follower', 'followers');
+      }));
     }
     main.append(head);
     const boardsSection = el('section', { class: 'boards', 'aria-labelledby': 'boards-title' },
       el('h2', { id: 'boards-title', text: 'Boards' }));
-    const list = el('ul', { class: 'board-list' });
-    boardsSection.append(list);
+    if (boards instanceof Error) boardsSection.append(el('p', { class: 'form-error', text: boards.message }));
+    else if (!boards.items.length) boardsSection.append(el('p', { class: 'muted', text: 'No boards yet.' }));
+    else boardsSection.append(el('ul', { class: 'board-list' }, ...boards.items.map((b) => boardTile(b, view))));
     main.append(boardsSection, el('h2', { text: 'Pins' }));
-    api('GET', '/api/v1/users/' + encodeURIComponent(user.username) + '/boards?page_size=24').then((page) => {
-      if (view !== state.view) return;
-      if (!page.items.length) list.replaceWith(el('p', { class: 'muted', text: 'No boards yet.' }));
-      for (const board of page.items) list.append(boardTile(board, view));
-    }).catch((err) => list.replaceWith(el('p', { class: 'form-error', text: err.message })));
-    grid(main, { load: paged('/api/v1/users/' + encodeURIComponent(user.username) + '/pins'),
-      emptyText: user.username + ' has no pins yet.' }, 'user:' + user.username);
+    grid(main, { load: paged(path + '/pins'), emptyText: user.username + ' has no pins yet.' }, 'user:' + user.username);
   }, (err) => { if (view === state.view) failed(main, err, 'Nobody here goes by ' + username + '.'); });
 }
 

@@ -56,6 +56,9 @@ public final class WebPages {
   }
 
   public void mount(Router router) {
+    // HEAD of a page or asset is its GET without the body (Vert.x drops the body of a HEAD answer).
+    router.routeWithRegex("^/($|pin/|u/|board/|search|shop|me/earnings|assets/).*").method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.reroute(HttpMethod.GET, ctx.request().uri()));
     router.get("/assets/:file").handler(this::asset);
     for (String page : PAGES) {
       router.get(page).handler(ctx -> page(ctx, true));

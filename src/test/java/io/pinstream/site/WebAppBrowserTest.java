@@ -461,6 +461,37 @@ class WebAppBrowserTest {
   }
 
   @Test
+  @Order(10)
+  @DisplayName("fast: from a cold cache the grid's first pins are on the page well within 1 s, with no layout shift")
+  void firstPaint() {
+    ApiClient api = app.api();
+    String ivy = api.signUpAndLogIn("paint_ivy");
+    String board = api.createBoard(ivy, "Paint");
+    for (int i = 0; i < 3; i++) {
+      api.createPin(ivy, board, api.uploadPhoto(ivy), "paint " + i);
+    }
+    browser.executeCdpCommand("Network.enable", Map.of());
+    browser.executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", true));
+    try {
+      browser.get(base() + "/u/paint_ivy");
+      visible(By.cssSelector("article.pin"));
+      double firstPins = ((Number) js("return performance.getEntriesByName('first-pins')[0].startTime")).doubleValue();
+      waiting().until(d -> (Boolean) js("return !!document.querySelector('.pin-image.loaded')"));
+      double firstImage = ((Number) js("return Math.min(...performance.getEntriesByType('resource')"
+          + ".filter(e => e.name.includes('/i/')).map(e => e.responseEnd))")).doubleValue();
+      double shift = ((Number) browser.executeAsyncScript("const done = arguments[0]; let sum = 0;"
+          + "new PerformanceObserver(l => l.getEntries().forEach(e => { if (!e.hadRecentInput) sum += e.value; }))"
+          + ".observe({type: 'layout-shift', buffered: true}); setTimeout(() => done(sum), 300);")).doubleValue();
+      System.out.printf("cold cache: first pins on the page at %.0f ms, first image at %.0f ms, layout shift %.4f%n",
+          firstPins, firstImage, shift);
+      assertThat(firstPins).isLessThan(1000);
+      assertThat(shift).isLessThan(0.05);
+    } finally {
+      browser.executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", false));
+    }
+  }
+
+  @Test
   @Order(9)
   @DisplayName("screenshots for the README (only with -Dscreenshots.dir)")
   void screenshots() throws Exception {

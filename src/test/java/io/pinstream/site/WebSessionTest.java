@@ -275,6 +275,12 @@ class WebSessionTest {
     assertThat(api.get("/assets/app.0000000000000000.js").status()).isEqualTo(404);
 
     assertThat(api.send("GET", "/", Map.of("If-None-Match", shell.header("ETag")), null).status()).isEqualTo(304);
+    ApiClient.Reply head = api.send("HEAD", "/", Map.of(), null);
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.header("Content-Type")).startsWith("text/html");
+    assertThat(head.bytes()).isEmpty();
+    assertThat(api.send("HEAD", "/pin/1", Map.of(), null).status()).isEqualTo(404);
+    assertThat(api.send("HEAD", script.group(), Map.of(), null).status()).isEqualTo(200);
     assertThat(shell.header("Content-Security-Policy")).contains("default-src 'self'");
   }
 
