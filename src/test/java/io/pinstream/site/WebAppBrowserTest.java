@@ -102,7 +102,7 @@ class WebAppBrowserTest {
     }
     browser.switchTo().window(keep);
     desktop();
-    browser.get(base() + "/");
+    browser.get(base() + "/health"); // the origin, without running the app as the previous test's user
     browser.manage().deleteAllCookies();
   }
 
