@@ -111,6 +111,9 @@ public final class Components {
   final DomainVerifier domains;
   final Attribution attribution;
 
+  /** The browser app's files (read once; a few kilobytes from the jar). */
+  final io.pinstream.site.WebAssets webAssets = io.pinstream.site.WebAssets.load();
+
   // pins, feeds, live
   final PinStore pins;
   final PinEncoder pinEncoder;
@@ -145,7 +148,8 @@ public final class Components {
 
     sessions = new SessionStore(pg, RedisAPI.api(redis), keys, config.auth(), cluster);
     users = new UserStore(pg);
-    auth = new Auth(sessions);
+    auth = new Auth(sessions, new io.pinstream.web.SessionCookie(config.auth().sessionTtlDays() * 86_400L,
+        config.http().trustForwardedFor()));
     boards = new BoardStore(pg);
 
     Config.Media mediaConfig = config.media();

@@ -12,14 +12,13 @@ import io.pinstream.ops.OpsApi;
 import io.pinstream.pins.PinsApi;
 import io.pinstream.search.SearchApi;
 import io.pinstream.shop.ShopApi;
+import io.pinstream.site.WebPages;
 import io.pinstream.web.FailureHandler;
 import io.pinstream.web.RequestIds;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.redis.client.RedisAPI;
 
 import java.util.List;
@@ -73,29 +72,12 @@ final class Routes {
     new SearchApi(c.search).mount(router);
     new ShopApi(c.merchants, c.conversions, c.reports, c.clicks, c.clickTargets, c.attribution, c.domains, c.merchantKeys, c.auth,
         c.config.http().trustForwardedFor()).mount(router);
-    mountWebPage(router, imageBaseUrl);
+    new WebPages(c.webAssets, c.pins, c.users, c.boards, imageBaseUrl).mount(router);
 
     router.route().failureHandler(failures);
     router.errorHandler(404, failures);
     router.errorHandler(405, failures);
     router.errorHandler(500, failures);
     return router;
-  }
-
-  /**
-   * The browser app, last, so every API route wins. Only GET/HEAD outside /api/, so API paths keep
-   * their 404/405 answers. The page runs nothing but its own script and talks only to its own origin.
-   */
-  private static void mountWebPage(Router router, String imageBaseUrl) {
-    String csp = "default-src 'self'; img-src 'self' data:" + (imageBaseUrl.isEmpty() ? "" : " " + imageBaseUrl)
-        + "; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
-    router.routeWithRegex("^/(?!api/).*").method(HttpMethod.GET).method(HttpMethod.HEAD)
-        .handler(ctx -> {
-          ctx.response().putHeader("Content-Security-Policy", csp)
-              .putHeader("Referrer-Policy", "no-referrer")
-              .putHeader("X-Frame-Options", "DENY");
-          ctx.next();
-        })
-        .handler(StaticHandler.create("webroot").setMaxAgeSeconds(300).setDefaultContentEncoding("UTF-8"));
   }
 }

@@ -58,6 +58,13 @@ public final class UserStore {
             : Future.succeededFuture(User.from(rows.iterator().next())));
   }
 
+  /** Whether {@code followerId} follows {@code followeeId}. */
+  public Future<Boolean> follows(long followerId, long followeeId) {
+    return pool.preparedQuery("SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2")
+        .execute(Tuple.of(followerId, followeeId))
+        .map(rows -> rows.size() > 0);
+  }
+
   /** Idempotent: following twice changes nothing the second time. */
   public Future<Void> follow(long followerId, long followeeId) {
     return pool.preparedQuery("""

@@ -23,15 +23,19 @@ public final class UsersApi {
   }
 
   public void mount(Router api) {
-    api.get("/api/v1/users/:username").handler(this::profile);
+    api.get("/api/v1/users/:username").handler(auth.optional()).handler(this::profile);
     api.put("/api/v1/users/:username/follow").handler(auth.required()).handler(this::follow);
     api.delete("/api/v1/users/:username/follow").handler(auth.required()).handler(this::unfollow);
     api.get("/api/v1/users/:username/followers").handler(ctx -> list(ctx, true));
     api.get("/api/v1/users/:username/following").handler(ctx -> list(ctx, false));
   }
 
+  /** A signed-in viewer also learns whether they follow the user ({@code viewer_follows}), for a Follow button. */
   private void profile(RoutingContext ctx) {
-    Responses.reply(ctx, 200, users.byUsername(ctx.pathParam("username")).map(User::toJson));
+    UserRef viewer = Auth.viewer(ctx);
+    Responses.reply(ctx, 200, users.byUsername(ctx.pathParam("username")).compose(user -> viewer == null
+        ? Future.succeededFuture(user.toJson())
+        : users.follows(viewer.id(), user.id()).map(follows -> user.toJson().put("viewer_follows", follows))));
   }
 
   private void follow(RoutingContext ctx) {

@@ -69,6 +69,13 @@ public final class BoardStore {
         });
   }
 
+  /** Whether the user follows the board. */
+  public Future<Boolean> followedBy(long userId, long boardId) {
+    return pool.preparedQuery("SELECT 1 FROM board_follows WHERE user_id = $1 AND board_id = $2")
+        .execute(Tuple.of(userId, boardId))
+        .map(rows -> rows.size() > 0);
+  }
+
   public Future<Void> follow(long userId, long boardId) {
     return pool.preparedQuery("""
             WITH changed AS (

@@ -29,7 +29,7 @@ public final class BoardsApi {
 
   public void mount(Router api) {
     api.post("/api/v1/boards").handler(auth.required()).handler(this::create);
-    api.get("/api/v1/boards/:id").handler(this::get);
+    api.get("/api/v1/boards/:id").handler(auth.optional()).handler(this::get);
     api.put("/api/v1/boards/:id/follow").handler(auth.required()).handler(this::follow);
     api.delete("/api/v1/boards/:id/follow").handler(auth.required()).handler(this::unfollow);
     api.get("/api/v1/users/:username/boards").handler(this::byOwner);
@@ -52,8 +52,13 @@ public final class BoardsApi {
         }));
   }
 
+  /** A signed-in viewer also learns whether they follow the board ({@code viewer_follows}). */
   private void get(RoutingContext ctx) {
-    Responses.reply(ctx, 200, boards.get(Ids.pathId(ctx.pathParam("id"), "board")).map(Board::toJson));
+    UserRef viewer = Auth.viewer(ctx);
+    long id = Ids.pathId(ctx.pathParam("id"), "board");
+    Responses.reply(ctx, 200, boards.get(id).compose(board -> viewer == null
+        ? Future.succeededFuture(board.toJson())
+        : boards.followedBy(viewer.id(), id).map(follows -> board.toJson().put("viewer_follows", follows))));
   }
 
   private void follow(RoutingContext ctx) {

@@ -95,8 +95,9 @@ public final class LiveApi {
       return;
     }
     Map<String, List<String>> query = new QueryStringDecoder(handshake.uri()).parameters();
+    String cookie = Auth.cookieToken(handshake.headers());
     caller(first(query, "ticket"), first(query, "access_token"),
-        BearerTokens.fromHeader(handshake.headers().get("Authorization"))).onComplete(found -> {
+        BearerTokens.fromHeader(handshake.headers().get("Authorization")), cookie).onComplete(found -> {
       if (found.failed()) {
         int status = FailureHandler.statusOf(found.cause());
         if (status == 500) {
@@ -148,6 +149,11 @@ public final class LiveApi {
       relay.closedFrom(address);
       hub.remove(c);
     });
+    // The server is draining: say so now (1001), as SSE does, so no page shows "live" through the grace period.
+    ws.shutdownHandler(v -> {
+      c.close(1001, "server restarting");
+      hub.remove(c);
+    });
   }
 
   /** A one-time ticket for a live connection of the signed-in caller ({@code ?ticket=}, valid 30 s). */
@@ -163,10 +169,11 @@ public final class LiveApi {
 
   /**
    * Who opens a live connection: a one-time {@code ticket}, else the {@code Authorization: Bearer}
-   * session, else anonymous. A token in the URL ({@code access_token}) is refused, never looked up:
+   * session, else the browser's session cookie (a browser's handshake carries the Origin checked
+   * before this), else anonymous. A token in the URL ({@code access_token}) is refused, never looked up:
    * URLs end up in logs, histories and Referer headers.
    */
-  private Future<LiveTickets.Caller> caller(String ticket, String urlToken, String bearer) {
+  private Future<LiveTickets.Caller> caller(String ticket, String urlToken, String bearer, String cookie) {
     if (urlToken != null) {
       return Future.failedFuture(Problems.unauthorized("Tokens in URLs are not accepted: send Authorization: Bearer, "
           + "or a ticket from POST /api/v1/live/tickets as ?ticket="));
@@ -176,12 +183,13 @@ public final class LiveApi {
           ? Future.failedFuture(Problems.unauthorized("The ticket is unknown, used or expired"))
           : Future.succeededFuture(caller));
     }
-    if (bearer == null || bearer.isEmpty()) {
+    String token = bearer == null || bearer.isEmpty() ? cookie : bearer;
+    if (token == null || token.isEmpty()) {
       return Future.succeededFuture(LiveTickets.Caller.ANONYMOUS);
     }
-    return sessions.find(bearer).compose(user -> user == null
+    return sessions.find(token).compose(user -> user == null
         ? Future.failedFuture(Problems.unauthorized("The token is unknown, expired or revoked"))
-        : Future.succeededFuture(new LiveTickets.Caller(user, SessionStore.fingerprint(bearer))));
+        : Future.succeededFuture(new LiveTickets.Caller(user, SessionStore.fingerprint(token))));
   }
 
   private void sse(RoutingContext ctx) {
@@ -212,7 +220,8 @@ public final class LiveApi {
     if (last != null && !last.isBlank() && since == null) {
       throw Problems.badRequest("invalid_since", "Last-Event-ID is a pin id (a string of digits)");
     }
-    caller(request.getParam("ticket"), request.getParam("access_token"), Auth.bearerToken(ctx)).onSuccess(caller -> {
+    caller(request.getParam("ticket"), request.getParam("access_token"), Auth.bearerToken(ctx),
+        Auth.cookieToken(request.headers())).onSuccess(caller -> {
       UserRef user = caller.user();
       if (user == null && topics.contains(Topic.HOME)) {
         ctx.fail(Problems.unauthorized("The home topic needs a signed-in connection (a ticket or Authorization)"));

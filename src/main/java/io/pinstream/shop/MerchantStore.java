@@ -63,6 +63,26 @@ public final class MerchantStore {
         : Future.succeededFuture(m));
   }
 
+  /** The merchants the user owns, newest first. */
+  public Future<java.util.List<Merchant>> byOwner(long ownerId) {
+    return pool.preparedQuery("SELECT " + Merchant.COLUMNS + " FROM merchants WHERE owner_id = $1 ORDER BY id DESC LIMIT 100")
+        .execute(Tuple.of(ownerId))
+        .map(rows -> {
+          java.util.List<Merchant> out = new java.util.ArrayList<>();
+          rows.forEach(row -> out.add(Merchant.from(row)));
+          return out;
+        });
+  }
+
+  /** A new API key for the owner's merchant; the old one stops working at once. Null when not the owner's. */
+  public Future<Created> replaceKey(long id, long ownerId) {
+    String key = BearerTokens.random(KEY_PREFIX, 32);
+    return pool.preparedQuery("UPDATE merchants SET api_key_hash = $3 WHERE id = $1 AND owner_id = $2 RETURNING "
+            + Merchant.COLUMNS)
+        .execute(Tuple.of(id, ownerId, hash(key)))
+        .map(rows -> rows.size() == 0 ? null : new Created(Merchant.from(rows.iterator().next()), key));
+  }
+
   /** The merchant whose API key this is, or null. */
   public Future<Merchant> byApiKey(String key) {
     if (key == null || !key.startsWith(KEY_PREFIX) || key.length() > 100) {

@@ -27,8 +27,51 @@ public final class Reports {
     this.pool = pool;
   }
 
-  /** The merchant's report for {@code [from, to)}. */
+  /** The merchant's report for {@code [from, to)}: totals, {@code by_pin} and {@code by_day} (UTC days with activity). */
   public Future<JsonObject> merchant(Merchant merchant, OffsetDateTime from, OffsetDateTime to) {
+    Future<JsonArray> byDay = byDay(merchant, from, to);
+    return byPin(merchant, from, to).compose(report -> byDay.map(days -> report.put("by_day", days)));
+  }
+
+  private Future<JsonArray> byDay(Merchant merchant, OffsetDateTime from, OffsetDateTime to) {
+    return pool.preparedQuery("""
+            WITH k AS (
+              SELECT (clicked_at AT TIME ZONE 'UTC')::date AS day, count(*) AS clicks,
+                     count(*) FILTER (WHERE counted) AS counted
+                FROM clicks WHERE merchant_id = $1 AND clicked_at >= $2 AND clicked_at < $3
+               GROUP BY 1),
+            v AS (
+              SELECT (c.created_at AT TIME ZONE 'UTC')::date AS day,
+                     count(*) FILTER (WHERE c.status <> 'refunded') AS conversions,
+                     coalesce(sum(c.amount_minor) FILTER (WHERE c.status <> 'refunded'), 0)::bigint AS revenue,
+                     coalesce(sum(l.net), 0)::bigint AS commission
+                FROM conversions c
+                LEFT JOIN LATERAL (SELECT sum(amount_minor) AS net FROM ledger_entries e
+                                    WHERE e.conversion_id = c.id) l ON true
+               WHERE c.merchant_id = $1 AND c.created_at >= $2 AND c.created_at < $3
+               GROUP BY 1)
+            SELECT coalesce(k.day, v.day)::text AS day, coalesce(k.clicks, 0) AS clicks,
+                   coalesce(k.counted, 0) AS counted, coalesce(v.conversions, 0) AS conversions,
+                   coalesce(v.revenue, 0) AS revenue, coalesce(v.commission, 0) AS commission
+              FROM k FULL JOIN v ON v.day = k.day
+             ORDER BY 1""")
+        .execute(Tuple.of(merchant.id(), from, to))
+        .map(rows -> {
+          JsonArray days = new JsonArray();
+          for (Row row : rows) {
+            days.add(new JsonObject()
+                .put("date", row.getString("day"))
+                .put("clicks", row.getLong("clicks"))
+                .put("counted_clicks", row.getLong("counted"))
+                .put("conversions", row.getLong("conversions"))
+                .put("revenue_minor", row.getLong("revenue"))
+                .put("commission_minor", row.getLong("commission")));
+          }
+          return days;
+        });
+  }
+
+  private Future<JsonObject> byPin(Merchant merchant, OffsetDateTime from, OffsetDateTime to) {
     return pool.preparedQuery("""
             WITH k AS (
               SELECT pin_id, count(*) AS clicks, count(*) FILTER (WHERE counted) AS counted

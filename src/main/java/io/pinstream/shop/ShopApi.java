@@ -11,6 +11,8 @@ import io.pinstream.common.Problems;
 import io.pinstream.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -69,6 +71,8 @@ public final class ShopApi {
     router.post("/api/v1/conversions").handler(keys.required()).handler(this::convert);
     router.post("/api/v1/conversions/:id/refund").handler(keys.required()).handler(this::refund);
     router.get("/api/v1/users/me/earnings").handler(auth.required()).handler(this::earnings);
+    router.get("/api/v1/users/me/merchants").handler(auth.required()).handler(this::myMerchants);
+    router.post("/api/v1/merchants/:id/api_key").handler(auth.required()).handler(this::replaceKey);
   }
 
   // ---- the redirect ----
@@ -153,6 +157,26 @@ public final class ShopApi {
           return created.merchant().toJson().put("api_key", created.apiKey())
               .put("verification", created.merchant().verificationJson(verifier.fileUrl(created.merchant().domain())));
         }));
+  }
+
+  /** The caller's merchants, with how to verify each domain: what a shop's page starts from. */
+  private void myMerchants(RoutingContext ctx) {
+    Responses.reply(ctx, 200, merchants.byOwner(Auth.user(ctx).id()).map(list -> {
+      JsonArray items = new JsonArray();
+      list.forEach(m -> items.add(m.toJson().put("verification", m.verificationJson(verifier.fileUrl(m.domain())))));
+      return new JsonObject().put("items", items).putNull("bookmark");
+    }));
+  }
+
+  /** A new API key (shown only in this answer); the old key stops working at once. Owner only. */
+  private void replaceKey(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx.pathParam("id"), "merchant");
+    Responses.reply(ctx, 201, merchants.get(id)
+        .compose(m -> m.ownerId() != me.id()
+            ? Future.failedFuture(Problems.forbidden("not_merchant_owner", "Only the merchant's owner replaces its API key"))
+            : merchants.replaceKey(id, me.id()))
+        .map(created -> created.merchant().toJson().put("api_key", created.apiKey())));
   }
 
   private void getMerchant(RoutingContext ctx) {

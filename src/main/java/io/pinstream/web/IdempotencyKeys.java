@@ -195,7 +195,9 @@ public final class IdempotencyKeys implements Background {
 
   private Buffer scope(RoutingContext ctx) {
     String authorization = ctx.request().getHeader("Authorization");
+    String cookie = SessionCookie.read(ctx.request());
     return sha256(Buffer.buffer(authorization != null ? "auth " + authorization
+        : cookie != null ? "cookie " + cookie
         : "address " + ClientIp.limitKey(ctx, trustForwardedFor)));
   }
 
