@@ -308,7 +308,7 @@ public final class ImageProbe {
     switch (type) {
       case "VP8 ", "VP8L" -> {
         int[] wh = bitstreamSize(in, type, size);
-        return new ImageInfo(ImageFormat.WEBP, wh[0], wh[1], 1, false, 1);
+        return new ImageInfo(ImageFormat.WEBP, wh[0], wh[1], 1, type.equals("VP8L"), 1);
       }
       case "VP8X" -> {
         if (size < 10) {
@@ -321,6 +321,7 @@ public final class ImageProbe {
         in.skip(size - 10 + (size & 1));
         int orientation = 1;
         int frames = 0;
+        boolean lossless = false;
         // Chunk headers only; payloads are skipped by seeking, except the few header bytes of each bitstream.
         while (in.position() + 8 <= in.size()) {
           String t = ascii(in.readBytes(4), 0, 4);
@@ -335,6 +336,7 @@ public final class ImageProbe {
             continue;
           }
           if (t.equals("VP8 ") || t.equals("VP8L")) {
+            lossless = t.equals("VP8L");
             checkBitstream(in, t, len, w, h, "canvas", maxPixels);
           } else if (t.equals("ANMF")) {
             frames++;
@@ -345,7 +347,7 @@ public final class ImageProbe {
           }
           in.skip(end - in.position());
         }
-        return new ImageInfo(ImageFormat.WEBP, w, h, orientation, false, Math.max(frames, 1));
+        return new ImageInfo(ImageFormat.WEBP, w, h, orientation, lossless, Math.max(frames, 1));
       }
       default -> throw ImageRejectedException.corrupt("WebP: unknown first chunk '" + type + "'");
     }

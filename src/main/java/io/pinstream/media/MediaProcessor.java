@@ -57,7 +57,7 @@ public final class MediaProcessor {
     MediaStorage.requireBlockingAllowed();
     probes.increment();
     ImageInfo info = ImageProbe.probe(file, maxPixels);
-    long needed = ThumbnailRenderer.decodeBytes(info);
+    long needed = ThumbnailRenderer.decodeBytes(info, java.nio.file.Files.size(file));
     if (needed > maxDecodeBytes) {
       throw ImageRejectedException.tooLarge("decoding this " + info.storedWidth() + "x" + info.storedHeight() + " "
           + info.format() + " would need about " + (needed >> 20) + " MB; a thumbnail worker has "
