@@ -38,7 +38,7 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
   }
 
   /** The full media object of {@code /api/v1/media}. */
-  public JsonObject toJson(String baseUrl) {
+  public JsonObject toJson(MediaUrls urls) {
     JsonObject json = new JsonObject()
         .put("id", Ids.format(id))
         .put("status", status)
@@ -46,18 +46,22 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
         .put("width", width)
         .put("height", height)
         .put("bytes", bytes);
-    addImages(json, baseUrl);
+    addImages(json, urls);
     return json;
   }
 
   /** The short form embedded in a pin. */
-  public JsonObject toPinJson(String baseUrl) {
+  public JsonObject toPinJson(MediaUrls urls) {
     JsonObject json = new JsonObject().put("id", Ids.format(id)).put("width", width).put("height", height);
-    addImages(json, baseUrl);
+    addImages(json, urls);
     return json;
   }
 
-  private void addImages(JsonObject json, String baseUrl) {
+  /**
+   * {@code images}: the fixed widths of the API contract; {@code image_sizes}: signed on-the-fly sizes
+   * ({@link MediaUrls#STANDARD}), each no larger than the original.
+   */
+  private void addImages(JsonObject json, MediaUrls urls) {
     if (dominantColor != null) {
       json.put("dominant_color", dominantColor);
     }
@@ -66,11 +70,29 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
       for (String size : images.fieldNames()) {
         JsonObject image = images.getJsonObject(size);
         out.put(size, new JsonObject()
-            .put("url", baseUrl + "/i/" + sha256 + "/" + image.getString("file"))
+            .put("url", urls.image(sha256, image.getString("file")))
             .put("width", image.getInteger("width"))
             .put("height", image.getInteger("height")));
       }
       json.put("images", out);
+      JsonObject sizes = new JsonObject();
+      for (MediaUrls.SignedSize size : MediaUrls.STANDARD) {
+        int w = size.width();
+        int h = size.height();
+        if (size.fit() != MediaUrls.Fit.INSIDE) {
+          w = Math.min(w, width);
+          h = Math.min(h, height);
+          if (w == h || size.width() == size.height()) {
+            w = h = Math.min(w, h);
+          }
+        }
+        int[] output = VariantRenderer.outputSize(width, height, w, h, size.fit());
+        sizes.put(size.name(), new JsonObject()
+            .put("url", urls.sized(sha256, w, h, size.fit(), "jpg"))
+            .put("width", output[0])
+            .put("height", output[1]));
+      }
+      json.put("image_sizes", sizes);
     }
   }
 }
