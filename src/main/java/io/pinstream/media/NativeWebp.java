@@ -84,12 +84,18 @@ final class NativeWebp {
     return Math.max(1, (int) Math.ceil(size * scale - 1e-9));
   }
 
+  /** A still WebP at its own size. */
+  static BufferedImage read(byte[] webp) throws IOException {
+    return read(webp, 0, 0);
+  }
+
+  /** A still WebP scaled to {@code w} x {@code h} while decoding (0 x 0: its own size). */
   private static BufferedImage read(byte[] webp, int w, int h) throws IOException {
     ImageReader reader = new WebPImageReaderSpi().createReaderInstance(null);
     try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(webp))) {
       reader.setInput(in, true, true);
       WebPReadParam param = new WebPReadParam();
-      if (w != reader.getWidth(0) || h != reader.getHeight(0)) {
+      if (w > 0 && (w != reader.getWidth(0) || h != reader.getHeight(0))) {
         param.setUseScaling(true);
         param.setScaledWidth(w);
         param.setScaledHeight(h);

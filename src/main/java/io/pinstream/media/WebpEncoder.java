@@ -21,7 +21,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 final class WebpEncoder {
   private final float quality;
 
-  /** @param quality libwebp's quality, 0..1 (0.80 gives about the SSIM of the JPEGs at 0.85, see BENCHMARKS.md) */
+  /** @param quality libwebp's quality, 0..1 (0.86: mean SSIM on the corpus at least that of the JPEGs at 0.85, see BENCHMARKS.md) */
   WebpEncoder(float quality) {
     this.quality = quality;
   }

@@ -96,7 +96,11 @@ public final class IngestBenchmark {
     if (Boolean.parseBoolean(System.getProperty("memory", "true"))) {
       System.out.println("\n-- each photo alone in a fresh -Xmx128m JVM: peak heap in use, peak RSS --");
       String cp = System.getProperty("java.class.path");
-      for (Path f : files) {
+      List<Path> everyImage;
+      try (Stream<Path> s = Files.list(corpus)) {
+        everyImage = s.filter(p -> p.toString().matches("(?i).*\\.(jpe?g|png|webp|gif)$")).sorted().toList();
+      }
+      for (Path f : everyImage) {
         Process p = new ProcessBuilder("java", "-Xmx128m", "-cp", cp, RenderOne.class.getName(), f.toString())
             .redirectErrorStream(true).start();
         String result = new String(p.getInputStream().readAllBytes()).trim();
