@@ -78,9 +78,16 @@ public final class MediaApi {
 
   private void get(RoutingContext ctx) {
     long id = Ids.pathId(ctx.pathParam("id"), "media");
+    String asked = ctx.request().getParam("sizes");
+    java.util.List<MediaUrls.SignedSize> sizes = asked == null ? java.util.List.of() : MediaUrls.parseRequested(asked);
+    if (sizes == null) {
+      ctx.fail(Problems.badRequest("invalid_sizes", "sizes: up to " + MediaUrls.MAX_REQUESTED
+          + " comma-separated {width}x{height}/{cover|contain|inside}, each side 1-9999"));
+      return;
+    }
     Responses.reply(ctx, 200, store.get(id).compose(media -> media == null
         ? Future.failedFuture(Problems.notFound("media_not_found", "No media with id " + id))
-        : Future.succeededFuture(media.toJson(urls))));
+        : Future.succeededFuture(media.toJson(urls, sizes))));
   }
 
   private void upload(RoutingContext ctx) {

@@ -47,7 +47,29 @@ public final class MediaUrls {
   }
 
   /** A named size: {@code name} is its key in the API's {@code image_sizes}. */
-  record SignedSize(String name, int width, int height, Fit fit) {
+  public record SignedSize(String name, int width, int height, Fit fit) {
+  }
+
+  private static final java.util.regex.Pattern REQUESTED =
+      java.util.regex.Pattern.compile("([1-9][0-9]{0,3})x([1-9][0-9]{0,3})/(cover|contain|inside)");
+  /** Most sizes one request may ask for with {@code ?sizes=}. */
+  static final int MAX_REQUESTED = 10;
+
+  /**
+   * {@code ?sizes=300x200/cover,640x640/inside} of {@code GET /api/v1/media/{id}}: each becomes an entry of
+   * {@code image_sizes} under its own text. Null when the text is not of that form.
+   */
+  static java.util.List<SignedSize> parseRequested(String sizes) {
+    java.util.List<SignedSize> out = new java.util.ArrayList<>();
+    for (String one : sizes.split(",")) {
+      java.util.regex.Matcher m = REQUESTED.matcher(one.trim());
+      if (!m.matches() || out.size() == MAX_REQUESTED) {
+        return null;
+      }
+      out.add(new SignedSize(one.trim(), Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+          Fit.parse(m.group(3))));
+    }
+    return out;
   }
 
   private final String baseUrl;

@@ -109,6 +109,27 @@ class SignedSizesTest {
   }
 
   @Test
+  @DisplayName("GET /api/v1/media/{id}?sizes= signs the sizes asked for, scaled down to the original; malformed is 400")
+  void requestedSizes() throws Exception {
+    String id = photo.getString("id");
+    var reply = api().get("/api/v1/media/" + id + "?sizes=300x200/cover,5000x5000/contain,900x900/inside");
+    assertThat(reply.status()).as(reply.body()).isEqualTo(200);
+    JsonObject sizes = reply.json().getJsonObject("image_sizes");
+    assertThat(sizes.fieldNames()).contains("square_236", "300x200/cover", "5000x5000/contain", "900x900/inside");
+    JsonObject contain = sizes.getJsonObject("5000x5000/contain");
+    assertThat(contain.getInteger("width") + "x" + contain.getInteger("height")).isEqualTo("1000x1000");
+    JsonObject inside = sizes.getJsonObject("900x900/inside");
+    assertThat(inside.getInteger("width") + "x" + inside.getInteger("height")).isEqualTo("900x563");
+    BufferedImage cover = decode(get(sizes.getJsonObject("300x200/cover").getString("url")).bytes());
+    assertThat(cover.getWidth() + "x" + cover.getHeight()).isEqualTo("300x200");
+    BufferedImage in = decode(get(inside.getString("url")).bytes());
+    assertThat(in.getWidth() + "x" + in.getHeight()).isEqualTo("900x563");
+    for (String bad : new String[] {"300x200", "0x10/cover", "300x200/fill", "1x1/cover,".repeat(11)}) {
+      assertThat(api().get("/api/v1/media/" + id + "?sizes=" + bad).status()).as(bad).isEqualTo(400);
+    }
+  }
+
+  @Test
   @DisplayName("unsigned, badly signed and re-sized URLs are 403; a signed cover larger than the original is 400")
   void signatureRefusal() {
     String good = URLS.sized(sha, 300, 200, MediaUrls.Fit.COVER, "jpg");
