@@ -62,7 +62,7 @@ public final class ImageServer {
     router.head("/i/:key/:size/:file").handler(this::serveSized);
   }
 
-  /** Whether the request's Accept names WebP (image/webp, or image/* with WebP not refused by q=0). */
+  /** Whether the request's Accept names image/webp with a weight above 0 (browsers that decode WebP name it). */
   static boolean acceptsWebp(String accept) {
     if (accept == null) {
       return false;
