@@ -29,6 +29,8 @@ import io.pinstream.live.LiveRelay;
 import io.pinstream.media.MediaHousekeeping;
 import io.pinstream.media.MediaProcessor;
 import io.pinstream.media.MediaStorage;
+import io.pinstream.media.MediaUrls;
+import io.pinstream.media.Variants;
 import io.pinstream.media.MediaStore;
 import io.pinstream.media.ThumbnailQueue;
 import io.pinstream.pins.PinEncoder;
@@ -98,6 +100,8 @@ public final class Components {
   final MediaStore media;
   final MediaProcessor mediaProcessor;
   final ThumbnailQueue thumbnails;
+  final MediaUrls mediaUrls;
+  final Variants variants;
   final MediaHousekeeping mediaHousekeeping;
 
   // shop
@@ -156,6 +160,8 @@ public final class Components {
     mediaStorage = new MediaStorage(mediaConfig.dir());
     media = new MediaStore(pg);
     mediaProcessor = new MediaProcessor(mediaStorage, mediaConfig.maxPixels(), mediaConfig.workers(), metrics);
+    mediaUrls = new MediaUrls(mediaConfig);
+    variants = new Variants(vertx, media, mediaStorage, mediaProcessor, mediaConfig, metrics);
     thumbnails = background.add("thumbnail sweep", new ThumbnailQueue(vertx, events, media,
         mediaConfig.workers(), mediaConfig.queueSize(), mediaConfig.jobLeaseSeconds(), metrics));
     mediaHousekeeping = background.add("media housekeeping", new MediaHousekeeping(vertx, media, mediaStorage,
@@ -174,7 +180,7 @@ public final class Components {
     attribution = new Attribution(conversions, clicks, shop.pinnerShareBps());
 
     pins = new PinStore(pg);
-    pinEncoder = new PinEncoder(mediaConfig.publicBaseUrl(), metrics);
+    pinEncoder = new PinEncoder(mediaUrls, metrics);
     Config.Feed feed = config.feed();
     FeedStore feedStore = new FeedStore(redis, keys, scripts);
     FeedQueries feedQueries = new FeedQueries(pg);

@@ -46,9 +46,9 @@ final class Routes {
 
     // Uploads and live connections read their own bodies: mounted before the body handler.
     router.post("/api/v1/media").handler(c.idempotencyKeys.forStreamedBody());
-    new ImageServer(vertx, c.media, c.mediaStorage, c.thumbnails).mount(router);
+    new ImageServer(vertx, c.media, c.mediaStorage, c.thumbnails, c.mediaUrls, c.variants).mount(router);
     new MediaApi(vertx, c.media, c.mediaStorage, c.mediaProcessor, c.thumbnails, c.auth, c.config.media(), c.limiter,
-        c.config.rateLimits())
+        c.config.rateLimits(), c.mediaUrls)
         .mount(router);
     LiveApi live = new LiveApi(vertx, c.config.live(), c.live, c.feeds, c.sessions, c.boards, c.users, c.auth,
         c.config.http().trustForwardedFor());

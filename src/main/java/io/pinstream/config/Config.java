@@ -35,9 +35,14 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
    * @param jobLeaseSeconds how long a node may work on a thumbnail job before another node takes it over
    * @param publicBaseUrl   prefix of image URLs (a CDN origin, e.g. https://img.example.com); empty: absolute paths
    * @param unreferencedMaxAgeHours media that no pin uses are deleted (row and files) once this old
+   * @param urlSecret       HMAC key signing on-the-fly image sizes ({@code /i/{sha256}/{w}x{h}/{fit}.{ext}?s=});
+   *                        empty: a random one per process (signed URLs then differ between nodes and restarts)
+   * @param variantCacheBytes disk quota of rendered on-the-fly sizes and WebP copies; least recently used go first
+   * @param webpQuality     libwebp quality (0-100) of the WebP served to clients that accept it
    */
   public record Media(Path dir, long maxUploadBytes, long maxPixels, int workers, int queueSize, int syncWaitMs,
-                      int jobLeaseSeconds, String publicBaseUrl, int unreferencedMaxAgeHours) {
+                      int jobLeaseSeconds, String publicBaseUrl, int unreferencedMaxAgeHours, String urlSecret,
+                      long variantCacheBytes, int webpQuality) {
   }
 
   /**
@@ -110,7 +115,10 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.integer("media", "sync_wait_ms", 0, 60_000),
         r.integer("media", "job_lease_seconds", 1, 3600),
         r.optionalString("media", "public_base_url"),
-        r.integer("media", "unreferenced_max_age_hours", 1, 24 * 365 * 10));
+        r.integer("media", "unreferenced_max_age_hours", 1, 24 * 365 * 10),
+        r.secret("media", "url_secret"),
+        r.number("media", "variant_cache_bytes", 0, Long.MAX_VALUE),
+        r.integer("media", "webp_quality", 1, 100));
     Feed feed = new Feed(r.integer("feed", "home_cap", 10, 100_000),
         r.integer("feed", "celebrity_threshold", 1, Integer.MAX_VALUE),
         r.integer("feed", "pin_cache_ttl_seconds", 1, 86_400),

@@ -100,6 +100,50 @@ final class Colours {
     }
   }
 
+  /**
+   * The ICC profile of a JPEG (APP2 "ICC_PROFILE" segments before the image data, joined in their order); null
+   * when there is none or nothing to convert: not RGB, or described as sRGB (most cameras and editors).
+   */
+  static ICC_Profile jpegProfile(byte[] jpeg) {
+    try {
+      java.util.TreeMap<Integer, byte[]> parts = new java.util.TreeMap<>();
+      int i = 2;
+      while (i + 4 <= jpeg.length && (jpeg[i] & 0xFF) == 0xFF) {
+        int marker = jpeg[i + 1] & 0xFF;
+        if (marker == 0xFF) {
+          i++;
+          continue;
+        }
+        if (marker == 0xDA || marker == 0xD9) {
+          break;
+        }
+        int len = ((jpeg[i + 2] & 0xFF) << 8) | (jpeg[i + 3] & 0xFF);
+        if (len < 2 || i + 2 + len > jpeg.length) {
+          break;
+        }
+        if (marker == 0xE2 && len >= 16 && ImageProbe.ascii(jpeg, i + 4, 12).equals("ICC_PROFILE\0")) {
+          parts.put(jpeg[i + 16] & 0xFF, java.util.Arrays.copyOfRange(jpeg, i + 18, i + 2 + len));
+        }
+        i += 2 + len;
+      }
+      if (parts.isEmpty()) {
+        return null;
+      }
+      ByteArrayOutputStream icc = new ByteArrayOutputStream();
+      for (byte[] part : parts.values()) {
+        icc.write(part);
+        if (icc.size() > MAX_ICC_BYTES) {
+          return null;
+        }
+      }
+      ICC_Profile profile = ICC_Profile.getInstance(icc.toByteArray());
+      boolean rgb = profile.getColorSpaceType() == ColorSpace.TYPE_RGB;
+      return rgb && !description(profile).toLowerCase(java.util.Locale.ROOT).startsWith("srgb") ? profile : null;
+    } catch (IOException | RuntimeException unusable) {
+      return null; // no usable profile: the pixels are shown as sRGB, as browsers do
+    }
+  }
+
   /** The profile's 'desc' text (ICC v2 textDescription or v4 multiLocalizedUnicode), or "". */
   static String description(ICC_Profile profile) {
     byte[] d = profile.getData(ICC_Profile.icSigProfileDescriptionTag);

@@ -7,6 +7,7 @@ import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -19,28 +20,74 @@ import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Decoding for {@link ThumbnailRenderer}: which ImageIO reader, a read subsampled at read time, decoder
+ * Decoding for {@link ThumbnailRenderer}: which decoder, a read scaled at decode time, decoder
  * warnings that mean lost pixels, and a GIF's first frame on its screen. Readers run with
  * {@code ignoreMetadata}; only a GIF's frame position is read from the image metadata. Blocking;
  * safe to share between threads (no mutable state).
  */
 final class ImageDecoder {
   private final boolean jdkJpegReader;
+  private final boolean nativeJpeg;
 
   /**
    * @param jdkJpegReader read JPEGs with the JDK's reader alone instead of TwelveMonkeys' (for
    *                      measurements; see {@link ThumbnailRenderer.JpegReaderChoice})
+   * @param nativeJpeg    read JPEGs with libjpeg-turbo's TurboJPEG where it is installed
    */
-  ImageDecoder(boolean jdkJpegReader) {
+  ImageDecoder(boolean jdkJpegReader, boolean nativeJpeg) {
     this.jdkJpegReader = jdkJpegReader;
+    this.nativeJpeg = nativeJpeg;
   }
 
   /**
-   * The first image of {@code source}, every {@code subsampling}-th pixel of every {@code subsampling}-th
-   * row (so a large photo never exists at full size on the heap); a GIF frame is placed on its logical
-   * screen. Data the decoder warns about (a truncated JPEG is otherwise padded with grey) or cannot
-   * decode is refused as corrupt.
+   * The first image of {@code source}, decoded at the smallest size the decoder can make that is still at least
+   * {@code needW} x {@code needH} in the stored orientation (so a large photo never exists at full size on the
+   * heap): JPEGs through libjpeg-turbo's DCT scaling ({@link NativeJpeg}) where it is installed, WebP through
+   * libwebp's scaled decoding ({@link NativeWebp}), the rest (and the fallbacks) with ImageIO reading every n-th
+   * pixel of every n-th row, n = stored / (2 x needed). A GIF frame is placed on its logical screen, an animated
+   * WebP's first frame on its canvas. Data the decoder warns about (a truncated JPEG is otherwise padded with
+   * grey) or cannot decode is refused as corrupt.
    */
+  BufferedImage decode(Path source, ImageInfo info, int needW, int needH) throws IOException {
+    if (info.format() == ImageFormat.JPEG && nativeJpeg && NativeJpeg.available()) {
+      BufferedImage img = decodeNativeJpeg(source, info, needW, needH);
+      if (img != null) {
+        return img;
+      }
+    }
+    if (info.format() == ImageFormat.WEBP && NativeWebp.available()) {
+      return NativeWebp.decode(Files.readAllBytes(source), info, needW, needH);
+    }
+    return decode(source, info, subsampling(info, needW, needH));
+  }
+
+  /** ImageIO's read-time subsampling: every n-th pixel, n = stored / (2 x needed), never less than 1. */
+  static int subsampling(ImageInfo info, int needW, int needH) {
+    int byWidth = needW <= 0 ? Integer.MAX_VALUE : info.storedWidth() / (2 * needW);
+    int byHeight = needH <= 0 ? Integer.MAX_VALUE : info.storedHeight() / (2 * needH);
+    int s = Math.min(byWidth, byHeight);
+    return s == Integer.MAX_VALUE ? 1 : Math.max(1, s);
+  }
+
+  /** Null for a CMYK/YCCK JPEG, which is left to ImageIO (TwelveMonkeys applies its Adobe transform and profile). */
+  private static BufferedImage decodeNativeJpeg(Path source, ImageInfo info, int needW, int needH) throws IOException {
+    byte[] jpeg = Files.readAllBytes(source);
+    NativeJpeg turbo = NativeJpeg.get();
+    BufferedImage img;
+    try (NativeJpeg.Header header = turbo.open(jpeg)) {
+      if (header.cmyk) {
+        return null;
+      }
+      int d = NativeJpeg.scaleDenominator(header.width, header.height, needW, needH);
+      img = new BufferedImage(NativeJpeg.ceilDiv(header.width, d), NativeJpeg.ceilDiv(header.height, d),
+          BufferedImage.TYPE_INT_RGB);
+      header.decode(img);
+    }
+    java.awt.color.ICC_Profile profile = Colours.jpegProfile(jpeg);
+    return profile == null ? img : Colours.convertFrom(profile, img);
+  }
+
+  /** ImageIO, every {@code subsampling}-th pixel of every {@code subsampling}-th row. */
   BufferedImage decode(Path source, ImageInfo info, int subsampling) throws IOException {
     ImageReader reader = readerFor(info.format());
     List<String> warnings = new ArrayList<>(1);
@@ -127,6 +174,9 @@ final class ImageDecoder {
     ImageReader fallback = null;
     for (Iterator<ImageReader> it = ImageIO.getImageReadersByFormatName(name); it.hasNext(); ) {
       ImageReader r = it.next();
+      if (format == ImageFormat.WEBP && !r.getClass().getName().startsWith("com.twelvemonkeys.")) {
+        continue; // libwebp's reader is used through NativeWebp; this is the pure-Java fallback
+      }
       boolean tm = r.getClass().getName().startsWith("com.twelvemonkeys.");
       if (format != ImageFormat.JPEG || tm == wantTwelveMonkeys) {
         return r;

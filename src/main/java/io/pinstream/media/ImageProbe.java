@@ -74,11 +74,48 @@ public final class ImageProbe {
     if (n >= 12 && ascii(h, 0, 4).equals("RIFF") && ascii(h, 8, 4).equals("WEBP")) {
       return ImageFormat.WEBP;
     }
-    String text = ascii(h, 0, n).stripLeading().toLowerCase();
-    if (text.startsWith("<")) {
-      throw ImageRejectedException.unsupported("markup (HTML/SVG/XML) is not an accepted image format");
+    String known = otherFormat(h, n);
+    if (known != null) {
+      throw ImageRejectedException.unsupported(known + " is not an accepted image format");
     }
     throw ImageRejectedException.unsupported("not a JPEG, PNG, GIF or WebP image");
+  }
+
+  /** The name of a recognised format this service does not take (for the 415's detail), or null. */
+  static String otherFormat(byte[] h, int n) {
+    if (n >= 12 && ascii(h, 4, 4).equals("ftyp")) {
+      String brand = ascii(h, 8, 4);
+      if (brand.equals("avif") || brand.equals("avis")) {
+        return "AVIF";
+      }
+      if (brand.startsWith("hei") || brand.startsWith("hev") || brand.equals("mif1") || brand.equals("msf1")) {
+        return "HEIC/HEIF";
+      }
+      return "an ISO media file (" + brand.trim().replaceAll("[^A-Za-z0-9]", "?") + ")";
+    }
+    if (n >= 4 && (ascii(h, 0, 4).equals("II*\0") || ascii(h, 0, 4).equals("MM\0*"))) {
+      return "TIFF";
+    }
+    if (n >= 2 && ascii(h, 0, 2).equals("BM")) {
+      return "BMP";
+    }
+    if (n >= 4 && ascii(h, 0, 4).equals("%PDF")) {
+      return "PDF";
+    }
+    if (n >= 4 && ascii(h, 0, 4).equals("8BPS")) {
+      return "Photoshop (PSD)";
+    }
+    if ((n >= 2 && (h[0] & 0xFF) == 0xFF && (h[1] & 0xFF) == 0x0A) || (n >= 12 && ascii(h, 4, 4).equals("JXL "))) {
+      return "JPEG XL";
+    }
+    if (n >= 4 && h[0] == 0 && h[1] == 0 && (h[2] == 1 || h[2] == 2) && h[3] == 0) {
+      return "ICO/CUR";
+    }
+    String text = ascii(h, 0, n).stripLeading().toLowerCase(java.util.Locale.ROOT);
+    if (text.startsWith("<")) {
+      return "markup (HTML/SVG/XML)";
+    }
+    return null;
   }
 
   private static void checkSize(ImageInfo info, long maxPixels) {
@@ -308,7 +345,7 @@ public final class ImageProbe {
     switch (type) {
       case "VP8 ", "VP8L" -> {
         int[] wh = bitstreamSize(in, type, size);
-        return new ImageInfo(ImageFormat.WEBP, wh[0], wh[1], 1, false, 1);
+        return new ImageInfo(ImageFormat.WEBP, wh[0], wh[1], 1, type.equals("VP8L"), 1);
       }
       case "VP8X" -> {
         if (size < 10) {
@@ -321,6 +358,7 @@ public final class ImageProbe {
         in.skip(size - 10 + (size & 1));
         int orientation = 1;
         int frames = 0;
+        boolean lossless = false;
         // Chunk headers only; payloads are skipped by seeking, except the few header bytes of each bitstream.
         while (in.position() + 8 <= in.size()) {
           String t = ascii(in.readBytes(4), 0, 4);
@@ -335,6 +373,7 @@ public final class ImageProbe {
             continue;
           }
           if (t.equals("VP8 ") || t.equals("VP8L")) {
+            lossless = t.equals("VP8L");
             checkBitstream(in, t, len, w, h, "canvas", maxPixels);
           } else if (t.equals("ANMF")) {
             frames++;
@@ -345,7 +384,7 @@ public final class ImageProbe {
           }
           in.skip(end - in.position());
         }
-        return new ImageInfo(ImageFormat.WEBP, w, h, orientation, false, Math.max(frames, 1));
+        return new ImageInfo(ImageFormat.WEBP, w, h, orientation, lossless, Math.max(frames, 1));
       }
       default -> throw ImageRejectedException.corrupt("WebP: unknown first chunk '" + type + "'");
     }

@@ -1,6 +1,11 @@
 package io.pinstream.media;
 
 import io.pinstream.common.ServiceException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * An upload the media engine refuses: a {@link ServiceException} like any other, so the one failure
@@ -25,8 +30,22 @@ public final class ImageRejectedException extends ServiceException {
     super(status, code, title, detail, cause);
   }
 
+  /** What uploads may be, as named in a 415's {@code accepted_formats}. */
+  public static final List<String> ACCEPTED = Arrays.stream(ImageFormat.values()).map(ImageFormat::mimeType).toList();
+
+  /** A 415 whose detail ends by naming the accepted formats, which its body also lists. */
   static ImageRejectedException unsupported(String message) {
-    return new ImageRejectedException(415, UNSUPPORTED, "Unsupported Media Type", message, null);
+    return new ImageRejectedException(415, UNSUPPORTED, "Unsupported Media Type",
+        message + "; accepted formats: JPEG, PNG, GIF (first frame) and WebP (first frame)", null);
+  }
+
+  @Override
+  public JsonObject toProblem(String instance) {
+    JsonObject problem = super.toProblem(instance);
+    if (UNSUPPORTED.equals(code())) {
+      problem.put("accepted_formats", new JsonArray(ACCEPTED));
+    }
+    return problem;
   }
 
   static ImageRejectedException tooLarge(String message) {

@@ -1,6 +1,7 @@
 package io.pinstream.media;
 
 import io.pinstream.common.Problems;
+import io.pinstream.common.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.file.FileProps;
@@ -19,29 +20,66 @@ import java.util.regex.Pattern;
  * If-None-Match with 304 and Range with 206. Paths are matched against a strict pattern before
  * they touch the filesystem, so there is no way to traverse out of the media folder. A variant
  * whose file is missing while its media is ready is rendered again on demand, once.
+ *
+ * <p>Also {@code /i/{sha256}/{w}x{h}/{fit}.{ext}?s=}: sizes rendered on demand from the original, only when signed
+ * ({@link MediaUrls}), once however many ask at the same time, kept in the {@link VariantCache}. The fixed widths
+ * and the signed sizes are served as WebP to clients whose Accept names image/webp (libwebp), JPEG otherwise, with
+ * {@code Vary: Accept} and an ETag per body.
  */
 public final class ImageServer {
   private static final Pattern KEY = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern FILE = Pattern.compile("(236x|474x|736x)\\.jpg|orig\\.(jpg|png|gif|webp)");
+  private static final Pattern FIXED_WIDTH = Pattern.compile("(236|474|736)x\\.jpg");
+  private static final Pattern SIZE = Pattern.compile("([1-9][0-9]{0,3})x([1-9][0-9]{0,3})");
+  private static final Pattern FIT = Pattern.compile("(cover|contain|inside)\\.(jpg|webp)");
   private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
   /** Bump when rendering changes the bytes of a variant, so ETags change with them. */
   private static final String RENDER_VERSION = "r1";
+  /** Bump when on-the-fly rendering (signed sizes, WebP copies) changes its bytes. */
+  private static final String VARIANT_VERSION = "v1";
 
   private final Vertx vertx;
   private final MediaStore store;
   private final MediaStorage storage;
   private final ThumbnailQueue queue;
+  private final MediaUrls urls;
+  private final Variants variants;
 
-  public ImageServer(Vertx vertx, MediaStore store, MediaStorage storage, ThumbnailQueue queue) {
+  public ImageServer(Vertx vertx, MediaStore store, MediaStorage storage, ThumbnailQueue queue, MediaUrls urls,
+                     Variants variants) {
     this.vertx = vertx;
     this.store = store;
     this.storage = storage;
     this.queue = queue;
+    this.urls = urls;
+    this.variants = variants;
   }
 
   public void mount(Router router) {
     router.get("/i/:key/:file").handler(this::serve);
     router.head("/i/:key/:file").handler(this::serve);
+    router.get("/i/:key/:size/:file").handler(this::serveSized);
+    router.head("/i/:key/:size/:file").handler(this::serveSized);
+  }
+
+  /** Whether the request's Accept names image/webp with a weight above 0 (browsers that decode WebP name it). */
+  static boolean acceptsWebp(String accept) {
+    if (accept == null) {
+      return false;
+    }
+    for (String part : accept.toLowerCase(java.util.Locale.ROOT).split(",")) {
+      String[] params = part.trim().split(";");
+      if (params[0].trim().equals("image/webp")) {
+        for (int i = 1; i < params.length; i++) {
+          String p = params[i].trim().replace(" ", "");
+          if (p.equals("q=0") || p.matches("q=0\\.0*")) {
+            return false;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   private void serve(RoutingContext ctx) {
@@ -52,11 +90,72 @@ public final class ImageServer {
       ctx.fail(Problems.notFound("image_not_found", "No such image"));
       return;
     }
+    boolean negotiated = FIXED_WIDTH.matcher(file).matches();
+    if (negotiated && WebpEncoder.available() && acceptsWebp(ctx.request().getHeader("Accept"))) {
+      int width = Integer.parseInt(file.substring(0, file.indexOf('x')));
+      String webpFile = width + "x.webp";
+      serveVariant(ctx, key, webpFile, new VariantRenderer.Spec(width, 0, null, true), media -> true,
+          etag(key, file + "-webp", VARIANT_VERSION));
+      return;
+    }
     Path path = storage.image(key, file);
     vertx.fileSystem().props(path.toString())
         .recover(missing -> renderMissing(key, file).compose(v -> vertx.fileSystem().props(path.toString())))
-        .onSuccess(props -> send(ctx, path, props, contentType(file)))
+        .onSuccess(props -> send(ctx, path, props, contentType(file), etag(key, file, RENDER_VERSION), negotiated))
         .onFailure(ctx::fail);
+  }
+
+  private static String etag(String key, String name, String version) {
+    return "\"" + key.substring(0, 32) + "-" + name + "-" + version + "\"";
+  }
+
+  /**
+   * {@code /i/{sha256}/{w}x{h}/{fit}.{ext}?s=}: 403 unless signed by {@link MediaUrls}; a {@code .jpg} is served as
+   * WebP to clients whose Accept names it, a {@code .webp} always.
+   */
+  private void serveSized(RoutingContext ctx) {
+    String key = ctx.pathParam("key");
+    String size = ctx.pathParam("size");
+    String file = ctx.pathParam("file");
+    Matcher box = SIZE.matcher(size == null ? "" : size);
+    Matcher fit = FIT.matcher(file == null ? "" : file);
+    if (key == null || !KEY.matcher(key).matches() || !box.matches() || !fit.matches()) {
+      ctx.fail(Problems.notFound("image_not_found", "No such image"));
+      return;
+    }
+    String path = "/i/" + key + "/" + size + "/" + file;
+    if (!urls.verify(path, ctx.request().getParam("s"))) {
+      ctx.fail(new ServiceException(403, "bad_signature", "Forbidden",
+          "Image sizes are rendered only from the signed URLs the API hands out"));
+      return;
+    }
+    int w = Integer.parseInt(box.group(1));
+    int h = Integer.parseInt(box.group(2));
+    MediaUrls.Fit how = MediaUrls.Fit.parse(fit.group(1));
+    boolean jpgAsked = fit.group(2).equals("jpg");
+    boolean webp = WebpEncoder.available()
+        && (!jpgAsked || acceptsWebp(ctx.request().getHeader("Accept")));
+    String name = w + "x" + h + "-" + fit.group(1) + (webp ? ".webp" : ".jpg");
+    serveVariant(ctx, key, name, new VariantRenderer.Spec(w, h, how, webp),
+        media -> VariantRenderer.fits(media.width(), media.height(), w, h, how),
+        etag(key, w + "x" + h + "-" + file + (webp ? "-webp" : ""), VARIANT_VERSION));
+  }
+
+  /** Serves a variant from the cache, rendering it first (once, however many ask) when it is not there. */
+  private void serveVariant(RoutingContext ctx, String key, String name, VariantRenderer.Spec spec,
+                            java.util.function.Predicate<Media> allowed, String etag) {
+    Path path = variants.file(key, name);
+    boolean vary = spec.fit() == null || ctx.pathParam("file").endsWith(".jpg");
+    String type = spec.webp() ? "image/webp" : "image/jpeg";
+    vertx.fileSystem().props(path.toString())
+        .onSuccess(props -> {
+          variants.touch(path, props.size());
+          send(ctx, path, props, type, etag, vary);
+        })
+        .onFailure(missing -> variants.render(key, path, spec, allowed)
+            .compose(v -> vertx.fileSystem().props(path.toString()))
+            .onSuccess(props -> send(ctx, path, props, type, etag, vary))
+            .onFailure(ctx::fail));
   }
 
   /** The file is not on disk: if the media exists and is ready, render its variants again (single flight). */
@@ -79,10 +178,13 @@ public final class ImageServer {
         .anyMatch(size -> file.equals(media.images().getJsonObject(size).getString("file")));
   }
 
-  private void send(RoutingContext ctx, Path path, FileProps props, String contentType) {
+  private void send(RoutingContext ctx, Path path, FileProps props, String contentType, String etag, boolean vary) {
     HttpServerResponse response = ctx.response();
     long size = props.size();
-    String etag = "\"" + ctx.pathParam("key").substring(0, 32) + "-" + ctx.pathParam("file") + "-" + RENDER_VERSION + "\"";
+    if (vary) {
+      // The same URL has a WebP and a JPEG body: caches must key on Accept.
+      response.putHeader("Vary", "Accept");
+    }
     response.putHeader("Cache-Control", "public, max-age=31536000, immutable")
         .putHeader("ETag", etag)
         .putHeader("Accept-Ranges", "bytes")

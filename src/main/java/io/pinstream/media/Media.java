@@ -38,7 +38,12 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
   }
 
   /** The full media object of {@code /api/v1/media}. */
-  public JsonObject toJson(String baseUrl) {
+  public JsonObject toJson(MediaUrls urls) {
+    return toJson(urls, java.util.List.of());
+  }
+
+  /** With signed URLs for {@code requested} sizes too (named by their {@code name}) in {@code image_sizes}. */
+  public JsonObject toJson(MediaUrls urls, java.util.List<MediaUrls.SignedSize> requested) {
     JsonObject json = new JsonObject()
         .put("id", Ids.format(id))
         .put("status", status)
@@ -46,18 +51,22 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
         .put("width", width)
         .put("height", height)
         .put("bytes", bytes);
-    addImages(json, baseUrl);
+    addImages(json, urls, requested);
     return json;
   }
 
   /** The short form embedded in a pin. */
-  public JsonObject toPinJson(String baseUrl) {
+  public JsonObject toPinJson(MediaUrls urls) {
     JsonObject json = new JsonObject().put("id", Ids.format(id)).put("width", width).put("height", height);
-    addImages(json, baseUrl);
+    addImages(json, urls, java.util.List.of());
     return json;
   }
 
-  private void addImages(JsonObject json, String baseUrl) {
+  /**
+   * {@code images}: the fixed widths of the API contract; {@code image_sizes}: signed on-the-fly sizes
+   * ({@link MediaUrls#STANDARD}), each no larger than the original.
+   */
+  private void addImages(JsonObject json, MediaUrls urls, java.util.List<MediaUrls.SignedSize> requested) {
     if (dominantColor != null) {
       json.put("dominant_color", dominantColor);
     }
@@ -66,11 +75,38 @@ public record Media(long id, String sha256, ImageFormat format, long bytes, int 
       for (String size : images.fieldNames()) {
         JsonObject image = images.getJsonObject(size);
         out.put(size, new JsonObject()
-            .put("url", baseUrl + "/i/" + sha256 + "/" + image.getString("file"))
+            .put("url", urls.image(sha256, image.getString("file")))
             .put("width", image.getInteger("width"))
             .put("height", image.getInteger("height")));
       }
       json.put("images", out);
+      JsonObject sizes = new JsonObject();
+      for (MediaUrls.SignedSize size : MediaUrls.STANDARD) {
+        sizes.put(size.name(), signed(urls, size));
+      }
+      for (MediaUrls.SignedSize size : requested) {
+        sizes.put(size.name(), signed(urls, size));
+      }
+      json.put("image_sizes", sizes);
     }
+  }
+
+  /**
+   * A size's signed URL and the size of what it serves. A cover or contain box larger than the original is scaled
+   * down, keeping its aspect ratio, until it fits (those fits never upscale).
+   */
+  private JsonObject signed(MediaUrls urls, MediaUrls.SignedSize size) {
+    int w = size.width();
+    int h = size.height();
+    if (size.fit() != MediaUrls.Fit.INSIDE && (w > width || h > height)) {
+      double s = Math.min((double) width / w, (double) height / h);
+      w = Math.max(1, Math.min(width, (int) Math.floor(w * s)));
+      h = Math.max(1, Math.min(height, (int) Math.floor(h * s)));
+    }
+    int[] output = VariantRenderer.outputSize(width, height, w, h, size.fit());
+    return new JsonObject()
+        .put("url", urls.sized(sha256, w, h, size.fit(), "jpg"))
+        .put("width", output[0])
+        .put("height", output[1]);
   }
 }

@@ -50,9 +50,11 @@ public final class MediaApi {
   private final Config.Media config;
   private final RateLimiter limiter;
   private final Config.RateLimits limits;
+  private final MediaUrls urls;
 
   public MediaApi(Vertx vertx, MediaStore store, MediaStorage storage, MediaProcessor processor, ThumbnailQueue queue,
-                  Auth auth, Config.Media config, RateLimiter limiter, Config.RateLimits limits) {
+                  Auth auth, Config.Media config, RateLimiter limiter, Config.RateLimits limits, MediaUrls urls) {
+    this.urls = urls;
     this.limiter = limiter;
     this.limits = limits;
     this.vertx = vertx;
@@ -76,9 +78,16 @@ public final class MediaApi {
 
   private void get(RoutingContext ctx) {
     long id = Ids.pathId(ctx.pathParam("id"), "media");
+    String asked = ctx.request().getParam("sizes");
+    java.util.List<MediaUrls.SignedSize> sizes = asked == null ? java.util.List.of() : MediaUrls.parseRequested(asked);
+    if (sizes == null) {
+      ctx.fail(Problems.badRequest("invalid_sizes", "sizes: up to " + MediaUrls.MAX_REQUESTED
+          + " comma-separated {width}x{height}/{cover|contain|inside}, each side 1-9999"));
+      return;
+    }
     Responses.reply(ctx, 200, store.get(id).compose(media -> media == null
         ? Future.failedFuture(Problems.notFound("media_not_found", "No media with id " + id))
-        : Future.succeededFuture(media.toJson(config.publicBaseUrl()))));
+        : Future.succeededFuture(media.toJson(urls, sizes))));
   }
 
   private void upload(RoutingContext ctx) {
@@ -122,7 +131,7 @@ public final class MediaApi {
             queue.release();
           }
         })
-        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(config.publicBaseUrl())))
+        .onSuccess(media -> Responses.json(ctx, media.ready() ? 201 : 202, media.toJson(urls)))
         .onFailure(e -> {
           if (e instanceof HttpClosedException) {
             // Not a bug and nobody to answer: the client went away, or a stop's grace ran out mid-upload.

@@ -14,6 +14,7 @@ import java.nio.file.Path;
  * "orig" is the original with its metadata stripped losslessly (see {@link MetadataStripper}).
  */
 public final class MediaProcessor {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MediaProcessor.class);
   private final MediaStorage storage;
   private final long maxPixels;
   private final long maxDecodeBytes;
@@ -39,6 +40,9 @@ public final class MediaProcessor {
     this.maxPixels = maxPixels;
     this.maxDecodeBytes = maxDecodeBytes;
     this.probes = Counter.builder("pinstream.media.probes").description("header probes").register(metrics);
+    log.info("image decoders: JPEG {}; WebP {}", NativeJpeg.describe(), NativeWebp.available()
+        ? "libwebp (webp-imageio, scaled decoding; WebP served to clients that accept it)"
+        : "pure Java (TwelveMonkeys, at most " + ThumbnailRenderer.MAX_WEBP_PIXELS + " pixels; JPEG served to all)");
   }
 
   /**
@@ -57,7 +61,7 @@ public final class MediaProcessor {
     MediaStorage.requireBlockingAllowed();
     probes.increment();
     ImageInfo info = ImageProbe.probe(file, maxPixels);
-    long needed = ThumbnailRenderer.decodeBytes(info);
+    long needed = ThumbnailRenderer.decodeBytes(info, java.nio.file.Files.size(file));
     if (needed > maxDecodeBytes) {
       throw ImageRejectedException.tooLarge("decoding this " + info.storedWidth() + "x" + info.storedHeight() + " "
           + info.format() + " would need about " + (needed >> 20) + " MB; a thumbnail worker has "

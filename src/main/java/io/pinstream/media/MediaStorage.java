@@ -23,6 +23,7 @@ import java.util.stream.Stream;
  *   tmp/                          uploads being received
  *   originals/ab/abcdef...        the upload as received (never served: it may carry GPS and other metadata)
  *   images/ab/abcdef.../736x.jpg  served variants: 236x.jpg, 474x.jpg, 736x.jpg, orig.{jpg,png,gif,webp}
+ *   variants/ab/abcdef.../...     rendered on demand (signed sizes, WebP copies), under a quota (VariantCache)
  * </pre>
  * Uploads are received under tmp/, images are written to a temp name beside their final one; both
  * are then moved into place atomically (same filesystem), so a
@@ -123,11 +124,20 @@ public final class MediaStorage {
     return true;
   }
 
-  /** Blocking: removes everything stored for this upload. */
+  /** The folder of the on-the-fly sizes and WebP copies of an upload (see {@link VariantCache}). */
+  Path variantDir(String sha256) {
+    return root.resolve("variants").resolve(sha256.substring(0, 2)).resolve(sha256);
+  }
+
+  /** Blocking: removes everything stored for this upload (its rendered variants included). */
   public void deleteAll(String sha256) {
     requireBlockingAllowed();
     deleteQuietly(original(sha256));
-    Path dir = imageDir(sha256);
+    deleteDir(imageDir(sha256));
+    deleteDir(variantDir(sha256));
+  }
+
+  private static void deleteDir(Path dir) {
     if (Files.isDirectory(dir)) {
       try (Stream<Path> files = Files.list(dir)) {
         files.forEach(MediaStorage::deleteQuietly);

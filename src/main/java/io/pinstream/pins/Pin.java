@@ -4,6 +4,7 @@ import io.pinstream.accounts.UserRef;
 import io.pinstream.common.Ids;
 import io.pinstream.common.Times;
 import io.pinstream.media.Media;
+import io.pinstream.media.MediaUrls;
 import io.pinstream.shop.Product;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -39,7 +40,7 @@ public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner
   }
 
   /** The API object; encoded only through {@link PinEncoder}. */
-  JsonObject toJson(String imageBaseUrl) {
+  JsonObject toJson(MediaUrls imageUrls) {
     JsonObject json = new JsonObject()
         .put("id", Ids.format(id))
         .put("created_at", Times.format(createdAt))
@@ -49,7 +50,7 @@ public record Pin(long id, OffsetDateTime createdAt, long boardId, UserRef owner
         .put("description", description)
         .put("link", link)
         .put("alt_text", altText)
-        .put("media", media.toPinJson(imageBaseUrl))
+        .put("media", media.toPinJson(imageUrls))
         .put("parent_pin_id", parentPinId == null ? null : Ids.format(parentPinId))
         .put("save_count", saveCount)
         .put("click_count", clickCount);

@@ -2,6 +2,7 @@ package io.pinstream.pins;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.pinstream.media.MediaUrls;
 
 /**
  * The one place a pin becomes its API JSON. A new pin is encoded once by its creator and those bytes
@@ -9,18 +10,18 @@ import io.micrometer.core.instrument.MeterRegistry;
  * {@code pinstream.pin.encodes} counts.
  */
 public final class PinEncoder {
-  private final String imageBaseUrl;
+  private final MediaUrls imageUrls;
   private final Counter encodes;
 
-  /** @param imageBaseUrl prefix of image URLs (a CDN origin), or empty for absolute paths */
-  public PinEncoder(String imageBaseUrl, MeterRegistry metrics) {
-    this.imageBaseUrl = imageBaseUrl;
+  /** @param imageUrls image URLs (under a CDN origin, or absolute paths), signed sizes included */
+  public PinEncoder(MediaUrls imageUrls, MeterRegistry metrics) {
+    this.imageUrls = imageUrls;
     this.encodes = Counter.builder("pinstream.pin.encodes")
         .description("Pins encoded to their API JSON (new pins, and pins read past every cache)").register(metrics);
   }
 
   public byte[] encode(Pin pin) {
     encodes.increment();
-    return pin.toJson(imageBaseUrl).toBuffer().getBytes();
+    return pin.toJson(imageUrls).toBuffer().getBytes();
   }
 }

@@ -110,6 +110,34 @@ class MediaApiTest {
   }
 
   @Test
+  @DisplayName("HEIC, AVIF, TIFF, BMP, SVG, PDF and unknown bytes get 415 with a body naming the accepted formats")
+  void otherFormatsAre415() throws Exception {
+    byte[] ftypHeic = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0, 0, 0, 'm', 'i', 'f', '1', 'h', 'e', 'i', 'c'};
+    byte[] ftypAvif = {0, 0, 0, 24, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f', 0, 0, 0, 0, 'm', 'i', 'f', '1', 'a', 'v', 'i', 'f'};
+    byte[] tiff = {'I', 'I', 42, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    byte[] bmp = TestImages.encode(TestImages.noise(20, 10, 1), "bmp");
+    Map<String, byte[]> cases = new java.util.LinkedHashMap<>();
+    cases.put("HEIC/HEIF", ftypHeic);
+    cases.put("AVIF", ftypAvif);
+    cases.put("TIFF", tiff);
+    cases.put("BMP", bmp);
+    cases.put("markup (HTML/SVG/XML)", "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>".getBytes(StandardCharsets.UTF_8));
+    cases.put("PDF", "%PDF-1.7\n%\u00e2\u00e3\n1 0 obj".getBytes(StandardCharsets.ISO_8859_1));
+    cases.put("not a JPEG, PNG, GIF or WebP image", "just some text, not an image".getBytes(StandardCharsets.UTF_8));
+    for (var c : cases.entrySet()) {
+      var reply = api().upload(token, "file", "photo.jpg", "image/jpeg", c.getValue());
+      assertThat(reply.status()).as(c.getKey() + ": " + reply.body()).isEqualTo(415);
+      assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+      JsonObject problem = reply.json();
+      assertThat(problem.getString("code")).isEqualTo("unsupported_media_type");
+      assertThat(problem.getString("detail")).as(c.getKey()).contains(c.getKey()).contains("JPEG, PNG, GIF").contains("WebP");
+      assertThat(problem.getJsonArray("accepted_formats").getList())
+          .containsExactly("image/jpeg", "image/png", "image/gif", "image/webp");
+    }
+    assertThat(filesUnder("tmp")).isEmpty();
+  }
+
+  @Test
   @DisplayName("a GIF is stored and read back whatever the default locale (Turkish lower-cases I to a dotless i)")
   void formatNamesIgnoreTheDefaultLocale() throws Exception {
     java.util.Locale saved = java.util.Locale.getDefault();
