@@ -49,11 +49,11 @@ public final class FailureHandler implements Handler<RoutingContext> {
     }
     Buffer body = problem.toProblem(ctx.request().path()).toBuffer();
     // A 429 is about the caller's pace, not this request: a retry must be tried again, not replayed.
-    IdempotencyKeys.answered(ctx, problem.status() == 429 ? 503 : problem.status(), body);
-    response.setStatusCode(problem.status())
-        .putHeader("Content-Type", "application/problem+json; charset=utf-8")
-        .putHeader("Cache-Control", "no-store")
-        .end(body);
+    IdempotencyKeys.answered(ctx, problem.status() == 429 ? 503 : problem.status(), body)
+        .onComplete(kept -> response.setStatusCode(problem.status())
+            .putHeader("Content-Type", "application/problem+json; charset=utf-8")
+            .putHeader("Cache-Control", "no-store")
+            .end(body));
   }
 
   static ServiceException toProblem(RoutingContext ctx) {

@@ -167,24 +167,35 @@ public final class IdempotencyKeys implements Background {
 
   /**
    * The answer about to be sent: kept for the key the request holds (nothing happens without one);
-   * a 5xx releases the key instead. Called by {@link Responses} and {@link FailureHandler}.
+   * a 5xx releases the key instead. Called by {@link Responses} and {@link FailureHandler}, which send
+   * the answer once this completes: a client that retries the moment it has an answer finds it kept,
+   * not "still being answered". (Never fails: an answer that could not be kept is sent all the same.)
    */
-  static void answered(RoutingContext ctx, int status, Buffer body) {
+  static Future<Void> answered(RoutingContext ctx, int status, Buffer body) {
     Held held = ctx.get(RECORD);
-    if (held != null) {
-      ctx.remove(RECORD);
-      held.keys().keep(held.record(), ctx, status, body);
+    if (held == null) {
+      return Future.succeededFuture();
     }
+    ctx.remove(RECORD);
+    return held.keys().keep(held.record(), ctx, status, body);
   }
 
-  private void keep(Record record, RoutingContext ctx, int status, Buffer body) {
-    Future<?> stored = status >= 500
-        ? pool.preparedQuery("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL")
-            .execute(Tuple.of(record.scope(), record.key()))
-        : pool.preparedQuery("UPDATE idempotency_keys SET status = $3, location = $4, body = $5 "
-                + "WHERE scope = $1 AND key = $2")
-            .execute(Tuple.of(record.scope(), record.key(), status, ctx.response().headers().get("Location"), body));
-    stored.onFailure(e -> log.warn("could not keep the answer for an Idempotency-Key: {}", e.toString()));
+  private Future<Void> keep(Record record, RoutingContext ctx, int status, Buffer body) {
+    if (status >= 500) {
+      // Released in the background: the retry a 503 asks for comes after its Retry-After.
+      pool.preparedQuery("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND status IS NULL")
+          .execute(Tuple.of(record.scope(), record.key()))
+          .onFailure(e -> log.warn("could not release an Idempotency-Key after a {}: {}", status, e.toString()));
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("UPDATE idempotency_keys SET status = $3, location = $4, body = $5 "
+            + "WHERE scope = $1 AND key = $2")
+        .execute(Tuple.of(record.scope(), record.key(), status, ctx.response().headers().get("Location"), body))
+        .<Void>mapEmpty()
+        .recover(e -> {
+          log.warn("could not keep the answer for an Idempotency-Key: {}", e.toString());
+          return Future.succeededFuture();
+        });
   }
 
   /** A request that ended without an answer kept: the key is let go, so a retry can run. */

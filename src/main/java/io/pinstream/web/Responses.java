@@ -16,11 +16,10 @@ public final class Responses {
 
   /** JSON already encoded. */
   public static void json(RoutingContext ctx, int status, Buffer body) {
-    IdempotencyKeys.answered(ctx, status, body);
-    ctx.response().setStatusCode(status)
+    IdempotencyKeys.answered(ctx, status, body).onComplete(kept -> ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "application/json; charset=utf-8")
         .putHeader("Cache-Control", "no-store")
-        .end(body);
+        .end(body));
   }
 
   public static void noContent(RoutingContext ctx) {
