@@ -28,6 +28,7 @@ final class WebSocketConnection extends LiveConnection {
   WebSocketConnection(ServerWebSocket ws, UserRef user) {
     super(user);
     this.ws = ws;
+    StrictWebSocket.apply(ws);
     ChannelPipeline pipeline = ((WebSocketInternal) ws).channelHandlerContext().pipeline();
     this.frames = pipeline.context(WebSocketFrameEncoder.class);
     if (frames == null) {
