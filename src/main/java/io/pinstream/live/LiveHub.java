@@ -139,7 +139,8 @@ final class LiveHub {
    * or after the pin {@code since} (read from its feed, the older way); trending has no history.
    */
   void subscribe(LiveConnection c, String name, Long since, LiveEvent.Position from) {
-    Topic topic = Topic.parse(name);
+    Topic known = index.topic(name); // thousands of subscriptions share one Topic and its name
+    Topic topic = known != null ? known : Topic.parse(name);
     if (topic == null) {
       error(c, "bad_topic", "Topics are home, trending, board:<id> and user:<username>", name);
       countBad(c);
