@@ -192,10 +192,11 @@ public final class LiveBenchmark {
     LoadClient load = new LoadClient(vertx);
     int ready = BURST ? load.burst(servers, topic, CLIENTS) : load.connect(servers, topic, CLIENTS);
     Thread.sleep(2000);
-    Memory after = Memory.of(servers);
-    if (Boolean.getBoolean("histogram") && servers.get(0).isJava()) { // jcmd's SIGQUIT would kill node
-      System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
-          .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
+    // Burst: memory is read once the pins were delivered and the connections are idle again, not just
+    // before the pins, where its full GC would leave a freshly shrunk heap to broadcast on.
+    Memory after = BURST ? null : Memory.of(servers);
+    if (!BURST) {
+      printHistogram(servers);
     }
     CpuTime serverCpu = CpuTime.of(servers.stream().map(Server::pid).toList());
     CpuTime clientCpu = CpuTime.of(List.of(ProcessHandle.current().pid()));
@@ -205,6 +206,11 @@ public final class LiveBenchmark {
     }
     long published = publish(publisher);
     load.awaitDeliveries((long) ready * published);
+    if (after == null) {
+      Thread.sleep(2000);
+      after = Memory.of(servers);
+      printHistogram(servers);
+    }
     Result result = new Result(name, CLIENTS, ready, published, load.latencies, after.minus(before, ready));
     System.out.println(result.row());
     long delivered = Math.max(1, load.latencies.count() * (published + WARMUP) / Math.max(1, published)); // warm-up included
@@ -220,6 +226,13 @@ public final class LiveBenchmark {
     }
     load.close();
     return result;
+  }
+
+  private static void printHistogram(List<Server> servers) throws Exception {
+    if (Boolean.getBoolean("histogram") && servers.get(0).isJava()) { // jcmd's SIGQUIT would kill node
+      System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
+          .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
+    }
   }
 
   private static double meanMs(Map<String, Double> now, Map<String, Double> then, String timer) {
@@ -244,7 +257,7 @@ public final class LiveBenchmark {
       ready += c.awaitReady();
     }
     Thread.sleep(2000);
-    Memory after = Memory.of(List.of(server));
+    Memory after = BURST ? null : Memory.of(List.of(server));
     long published = publish(title -> server.publishRaw("board:1", title));
     Histogram latencies = new Histogram();
     long expected = (long) ready * published;
@@ -259,6 +272,10 @@ public final class LiveBenchmark {
         break;
       }
       Thread.sleep(1000);
+    }
+    if (after == null) {
+      Thread.sleep(2000);
+      after = Memory.of(List.of(server));
     }
     clients.forEach(NodeClient::close);
     Result result = new Result(name, CLIENTS, ready, published, latencies, after.minus(before, ready));
