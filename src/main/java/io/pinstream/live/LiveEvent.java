@@ -62,6 +62,9 @@ record LiveEvent(long pinId, long ownerId, String ownerUsername, long boardId, S
   }
 
   static LiveEvent decode(String text) {
+    if (text.startsWith("{")) { // from a node that predates histories (a rolling upgrade): no positions line
+      return decode("- 0 - 0 - 0\n" + text);
+    }
     int positionsEnd = text.indexOf('\n');
     String[] p = text.substring(0, positionsEnd).split(" ");
     int newline = text.indexOf('\n', positionsEnd + 1);
