@@ -73,6 +73,11 @@ import java.util.function.Consumer;
  * MAVEN_OPTS="-Xms2g -Xmx2g" mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
  *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=240 -DserverLoops=1 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
+ * A reconnect wave (see {@code BURST}), the server started with no JVM option, as the README runs it:
+ * <pre>
+ * mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -Xms2g -Xmx2g -cp target/classes:target/test-classes:$(cat target/cp.txt) -Dshape=burst io.pinstream.bench.LiveBenchmark
+ * </pre>
  */
 public final class LiveBenchmark {
   /**
