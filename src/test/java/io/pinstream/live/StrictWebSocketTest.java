@@ -24,9 +24,14 @@ class StrictWebSocketTest {
       HttpServer server = vertx.createHttpServer(new HttpServerOptions().setStrictThreadMode(true))
           .webSocketHandshakeHandler(handshake -> handshake.accept().onSuccess(ws -> { // as LiveApi does
             applied.complete(StrictWebSocket.apply(ws));
-            ws.writeTextMessage("hello");
-            ws.writePing(io.vertx.core.buffer.Buffer.buffer());
-            ws.textMessageHandler(text -> ws.close((short) 4000, "bye"));
+            ws.textMessageHandler(text -> {
+              if (text.equals("hi")) {
+                ws.writePing(io.vertx.core.buffer.Buffer.buffer());
+                ws.writeTextMessage("hello");
+              } else {
+                ws.close((short) 4000, "bye");
+              }
+            });
           }))
           .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
       CompletableFuture<String> received = new CompletableFuture<>();
@@ -35,6 +40,7 @@ class StrictWebSocketTest {
           .setPort(server.actualPort()).setURI("/")).await(10, TimeUnit.SECONDS);
       client.textMessageHandler(received::complete);
       client.closeHandler(v -> closed.complete(client.closeStatusCode()));
+      client.writeTextMessage("hi"); // the server answers once the client listens
       assertThat(applied.get(10, TimeUnit.SECONDS)).as("Vert.x still has the fields this relies on").isTrue();
       assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo("hello");
       client.writeTextMessage("close, please");
