@@ -189,7 +189,8 @@ public final class Components {
     fanOut = background.add("fan-out sweep", new FanOut(vertx, events, pgBackground, feedStore, feedQueries, trending,
         hydrator, feed, metrics));
     feeds = new FeedService(feedStore, feedQueries, hydrator, trending, fanOut, feed);
-    live = background.add("live relay", new LiveRelay(events, cluster, hydrator, sessions, metrics, redis, keys));
+    live = background.add("live relay", new LiveRelay(events, cluster, hydrator, sessions, metrics, redis, keys,
+        scripts, config.live()));
     // The cluster subscription is back after Redis was away: deliver the fan-outs it missed now.
     cluster.onResubscribed(fanOut::sweepNow);
 

@@ -18,6 +18,7 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    JvmTuning.apply();
     Config config;
     try {
       config = ConfigLoader.load(System.getenv());

@@ -70,7 +70,8 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
    */
   public record Live(java.util.List<String> allowedOrigins, int maxFrameBytes, int maxSubscriptions,
                      int maxQueuedMessages, int replayMaxPins, int pingSeconds, int idleTimeoutSeconds,
-                     int sseHeartbeatSeconds, int maxFramesPerSecond, int maxConnectionsPerAddress) {
+                     int sseHeartbeatSeconds, int maxFramesPerSecond, int maxConnectionsPerAddress,
+                     int historySize, int historyTtlSeconds) {
   }
 
   public record RateLimits(int signupsPerIpPerHour, int signupsPerUsernamePerHour, int loginsPerIpPer15Min,
@@ -155,7 +156,9 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.integer("live", "idle_timeout_seconds", 2, 86_400),
         r.integer("live", "sse_heartbeat_seconds", 1, 3600),
         r.integer("live", "max_frames_per_second", 1, 10_000),
-        r.integer("live", "max_connections_per_address", 1, 1_000_000));
+        r.integer("live", "max_connections_per_address", 1, 1_000_000),
+        r.integer("live", "history_size", 10, 1_000_000),
+        r.integer("live", "history_ttl_seconds", 60, 30 * 86_400));
     return new Config(http, management, pg, redis, media, feed, auth, limits, shop, live);
   }
 

@@ -76,6 +76,11 @@ public final class ClusterChannel implements Background {
           .mapEmpty();
     }
 
+    /** The type's name on the wire: a message is the channel's payload {@code <name> <body>}. */
+    public String name() {
+      return name;
+    }
+
     /** Receives this type's messages from every node, on the calling context. */
     public MessageConsumer<T> subscribe(Handler<T> handler) {
       return events.consumer(javaType, handler);
@@ -109,6 +114,14 @@ public final class ClusterChannel implements Background {
       throw new IllegalStateException("message type " + name + " is registered twice");
     }
     return type;
+  }
+
+  /**
+   * The Redis channel every message goes through, for a feature that must PUBLISH from a script (to
+   * publish atomically with what it writes); its payload is {@code <type name> <body>}.
+   */
+  public String channel() {
+    return channel;
   }
 
   /** Runs after every re-subscription (not the first): messages may have been missed meanwhile. */

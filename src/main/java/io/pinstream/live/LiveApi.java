@@ -246,7 +246,7 @@ public final class LiveApi {
         c.close(1001, "server restarting");
         hub.remove(c);
       });
-      topics.forEach(t -> hub.subscribe(c, t, since));
+      topics.forEach(t -> hub.subscribe(c, t, since, null));
     }).onFailure(ctx::fail);
   }
 

@@ -44,6 +44,7 @@ final class LiveHub {
   private final Set<LiveConnection> connections = new HashSet<>();
   private final TopicIndex index = new TopicIndex();
   private final TopicCache topics;
+  private final HistoryReplay history;
   private long sweeper = -1;
 
   LiveHub(Vertx vertx, Config.Live config, LiveRelay relay, Replay replay, BoardStore boards, UserStore users,
@@ -56,6 +57,7 @@ final class LiveHub {
     this.users = users;
     this.feeds = feeds;
     this.topics = new TopicCache(boards, users);
+    this.history = new HistoryReplay(this, relay.history(), relay.pins(), config.replayMaxPins());
   }
 
   void add(LiveConnection connection) {
@@ -108,7 +110,7 @@ final class LiveHub {
     } else {
       switch (frame.type()) {
         case PING -> send(c, "pong", null, LiveProtocol.pong());
-        case SUBSCRIBE -> subscribe(c, frame.topic(), frame.since());
+        case SUBSCRIBE -> subscribe(c, frame.topic(), frame.since(), frame.from());
         case UNSUBSCRIBE -> unsubscribe(c, frame.topic());
       }
     }
@@ -132,8 +134,13 @@ final class LiveHub {
     }
   }
 
-  void subscribe(LiveConnection c, String name, Long since) {
-    Topic topic = Topic.parse(name);
+  /**
+   * Subscribes at the topic's current position, or after {@code from} (a position in its history),
+   * or after the pin {@code since} (read from its feed, the older way); trending has no history.
+   */
+  void subscribe(LiveConnection c, String name, Long since, LiveEvent.Position from) {
+    Topic known = index.topic(name); // thousands of subscriptions share one Topic and its name
+    Topic topic = known != null ? known : Topic.parse(name);
     if (topic == null) {
       error(c, "bad_topic", "Topics are home, trending, board:<id> and user:<username>", name);
       countBad(c);
@@ -168,15 +175,21 @@ final class LiveHub {
         }
         return;
       }
-      boolean replaying = since != null && topic.kind() != Topic.Kind.TRENDING;
-      if (replaying) {
-        sub.startBuffering(); // before the feed is read: whatever arrives meanwhile is held, not lost
+      if (topic.kind() == Topic.Kind.TRENDING) {
+        index.add(sub);
+        subscribed(c, name);
+        return;
       }
+      sub.startBuffering(); // before the history or feed is read: whatever arrives meanwhile is held, not lost
       index.add(sub);
-      subscribed(c, name);
-      if (replaying) {
+      if (from != null) {
+        history.resume(sub, from);
+      } else if (since != null) {
+        subscribed(c, name);
         replay.newerThan(sub, since, config.replayMaxPins())
             .onComplete(pins -> replay.finish(this, sub, since, pins.succeeded() ? pins.result() : null, pins.cause()));
+      } else {
+        history.atTop(sub);
       }
     });
   }
@@ -242,14 +255,14 @@ final class LiveHub {
       relay.lag().record(Math.max(0, System.currentTimeMillis() - Ids.createdAtMillis(event.pinId())),
           TimeUnit.MILLISECONDS);
     }
-    dispatch(Topic.board(event.boardId()), event);
-    dispatch(Topic.user(event.ownerUsername()), event);
-    dispatch(Topic.TRENDING, event);
-    dispatch(Topic.HOME, event);
+    dispatch(Topic.board(event.boardId()), event.onBoard(), event);
+    dispatch(Topic.user(event.ownerUsername()), event.onUser(), event);
+    dispatch(Topic.TRENDING, null, event);
+    dispatch(Topic.HOME, event.onAll(), event);
     relay.broadcast().record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
-  private void dispatch(String topic, LiveEvent event) {
+  private void dispatch(String topic, LiveEvent.Position at, LiveEvent event) {
     Set<Subscription> subs = index.subscribers(topic);
     if (subs == null) {
       return;
@@ -269,9 +282,15 @@ final class LiveHub {
           }
           continue;
         }
+        if (sub.covered != null) {
+          if (sub.covered.covers(at)) {
+            continue;
+          }
+          sub.covered = null; // events come in offset order: none at or before it can follow
+        }
         if (message == null) { // prepared once per topic, shared by every subscriber
           message = new LiveMessage(event.type(), event.deleted() ? null : Long.toString(event.pinId()),
-              event.message(topic));
+              event.message(topic, at));
         }
         if (!offer(sub.connection, message)) {
           (slow == null ? slow = new ArrayList<>() : slow).add(sub.connection);

@@ -24,11 +24,18 @@ final class LiveProtocol {
    * when given), or the frame was refused: {@code errorCode} and {@code errorDetail} say why, and
    * {@code bad} whether it counts towards closing the connection.
    */
-  record Frame(Type type, String topic, Long since, String errorCode, String errorDetail, boolean bad) {
+  record Frame(Type type, String topic, Long since, LiveEvent.Position from, String errorCode, String errorDetail,
+               boolean bad) {
     static Frame refused(String detail) {
-      return new Frame(null, null, null, "bad_frame", detail, true);
+      return new Frame(null, null, null, null, "bad_frame", detail, true);
+    }
+
+    static Frame wrong(String topic, String code, String detail) {
+      return new Frame(null, topic, null, null, code, detail, false);
     }
   }
+
+  private static final java.util.regex.Pattern EPOCH = java.util.regex.Pattern.compile("[0-9a-z]{1,16}");
 
   static Frame parse(String text) {
     JsonObject frame;
@@ -40,7 +47,7 @@ final class LiveProtocol {
     Object type = frame.getValue("type");
     Object topic = frame.getValue("topic");
     if ("ping".equals(type)) {
-      return new Frame(Type.PING, null, null, null, null, false);
+      return new Frame(Type.PING, null, null, null, null, null, false);
     }
     if (!(topic instanceof String name)) {
       return Frame.refused("A frame needs \"type\" (subscribe, unsubscribe) and \"topic\"");
@@ -49,12 +56,24 @@ final class LiveProtocol {
       Object since = frame.getValue("since");
       Long sinceId = since == null ? null : Ids.parse(since.toString());
       if (since != null && sinceId == null) {
-        return new Frame(null, name, null, "invalid_since", "since is a pin id (a string of digits)", false);
+        return Frame.wrong(name, "invalid_since", "since is a pin id (a string of digits)");
       }
-      return new Frame(Type.SUBSCRIBE, name, sinceId, null, null, false);
+      Object epoch = frame.getValue("epoch");
+      Object offset = frame.getValue("offset");
+      LiveEvent.Position from = null;
+      if (epoch != null || offset != null) {
+        Long at = offset instanceof Number n && n.doubleValue() == n.longValue() ? Long.valueOf(n.longValue())
+            : offset instanceof String digits && digits.matches("[0-9]{1,18}") ? Long.valueOf(digits) : null;
+        if (!(epoch instanceof String e) || !EPOCH.matcher(e).matches() || at == null || at < 0) {
+          return Frame.wrong(name, "invalid_offset",
+              "epoch and offset come together, as the topic's last message carried them (offset: an integer >= 0)");
+        }
+        from = new LiveEvent.Position(e, at);
+      }
+      return new Frame(Type.SUBSCRIBE, name, sinceId, from, null, null, false);
     }
     if ("unsubscribe".equals(type)) {
-      return new Frame(Type.UNSUBSCRIBE, name, null, null, null, false);
+      return new Frame(Type.UNSUBSCRIBE, name, null, null, null, null, false);
     }
     return Frame.refused("Unknown type " + type + "; use subscribe or unsubscribe");
   }
@@ -65,6 +84,22 @@ final class LiveProtocol {
 
   static String subscribed(String topic) {
     return new JsonObject().put("type", "subscribed").put("topic", topic).encode();
+  }
+
+  /**
+   * Subscribed, at {@code at} in the topic's history (null: no position, e.g. Redis away): a client
+   * that reconnects with this epoch and offset misses nothing published after. {@code recovered}
+   * (when the client asked to resume) says whether what it missed follows; if false a resync follows.
+   */
+  static String subscribed(String topic, LiveEvent.Position at, Boolean recovered) {
+    JsonObject message = new JsonObject().put("type", "subscribed").put("topic", topic);
+    if (at != null) {
+      message.put("epoch", at.epoch()).put("offset", at.offset());
+    }
+    if (recovered != null) {
+      message.put("recovered", recovered);
+    }
+    return message.encode();
   }
 
   static String unsubscribed(String topic) {

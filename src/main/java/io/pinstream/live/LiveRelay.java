@@ -47,10 +47,15 @@ public final class LiveRelay implements Background {
   private final java.util.concurrent.ConcurrentHashMap<String, AtomicInteger> byAddress =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final LiveTickets tickets;
+  private final TopicHistory history;
+  private final String channel;
 
   public LiveRelay(LocalEvents events, ClusterChannel cluster, PinHydrator pins, SessionStore sessions,
-                   MeterRegistry metrics, io.vertx.redis.client.Redis redis, io.pinstream.infra.RedisKeys keys) {
+                   MeterRegistry metrics, io.vertx.redis.client.Redis redis, io.pinstream.infra.RedisKeys keys,
+                   io.pinstream.infra.RedisScripts scripts, io.pinstream.config.Config.Live config) {
     this.tickets = new LiveTickets(redis, keys);
+    this.history = new TopicHistory(scripts, keys, config);
+    this.channel = cluster.channel();
     this.events = events;
     this.pins = pins;
     this.pinEvents = cluster.register("pin", LiveEvent.class, LiveEvent::encode, LiveEvent::decode);
@@ -96,7 +101,8 @@ public final class LiveRelay implements Background {
         : pins.hydrateEncoded(List.of(delivered.pinId())).map(found -> found.isEmpty()
             ? null // deleted meanwhile: its removal is announced instead
             : event(delivered, new String(found.get(0), StandardCharsets.UTF_8)));
-    event.compose(e -> e == null ? Future.succeededFuture() : pinEvents.publish(e))
+    // Numbered in its topics' histories and published in one script: nodes receive events in offset order.
+    event.compose(e -> e == null ? Future.succeededFuture() : history.publish(channel, pinEvents.name(), e))
         .onFailure(e -> log.warn("live publish of pin {} failed: {}", delivered.pinId(), e.toString()));
   }
 
@@ -123,6 +129,14 @@ public final class LiveRelay implements Background {
 
   ClusterChannel.Type<SessionRevoked> revocations() {
     return revocations;
+  }
+
+  TopicHistory history() {
+    return history;
+  }
+
+  PinHydrator pins() {
+    return pins;
   }
 
   LiveTickets tickets() {

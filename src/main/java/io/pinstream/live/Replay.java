@@ -90,7 +90,7 @@ final class Replay {
       for (int i = pins.size() - 1; i >= 0 && !c.closed; i--) {
         Missed pin = pins.get(i);
         sent.add(pin.id());
-        if (!hub.offer(c, LiveEvent.PIN, Long.toString(pin.id()), LiveEvent.pinMessage(topic, pin.json()))) {
+        if (!hub.offer(c, LiveEvent.PIN, Long.toString(pin.id()), LiveEvent.pinMessage(topic, null, pin.json()))) {
           hub.closeSlow(c); // a silent drop would be a gap: the client is told to resync instead
           return;
         }
@@ -102,7 +102,7 @@ final class Replay {
       if (!event.deleted() && (event.pinId() <= since || sent.remove(event.pinId()))) {
         continue;
       }
-      if (!hub.offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic))) {
+      if (!hub.offer(c, event.type(), event.deleted() ? null : Long.toString(event.pinId()), event.message(topic, event.positionFor(sub.topic.kind())))) {
         hub.closeSlow(c);
         return;
       }

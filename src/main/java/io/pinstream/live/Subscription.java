@@ -17,6 +17,12 @@ final class Subscription {
   List<LiveEvent> buffer;
   boolean bufferOverflowed;
   /**
+   * The position the subscription went live at: an event at or before it was sent already (replayed)
+   * or precedes the subscription, and may still come in live, since Redis answers the history read
+   * and delivers the events on different connections. Cleared by the first later event.
+   */
+  LiveEvent.Position covered;
+  /**
    * Replayed pins whose live event may still be on its way (a pin is in its feeds a moment before
    * its event reaches this node): those events are dropped, once each, for a short while.
    */

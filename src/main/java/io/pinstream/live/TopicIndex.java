@@ -36,6 +36,12 @@ final class TopicIndex {
     }
   }
 
+  /** The topic as its subscriptions on this loop already hold it (one object per topic), or null. */
+  Topic topic(String name) {
+    Set<Subscription> subs = byTopic.get(name);
+    return subs == null || subs.isEmpty() ? null : subs.iterator().next().topic;
+  }
+
   /** The topic's subscriptions, or null when it has none. Do not change it while iterating. */
   Set<Subscription> subscribers(String topic) {
     return byTopic.get(topic);

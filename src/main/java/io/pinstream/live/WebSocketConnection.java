@@ -1,21 +1,28 @@
 package io.pinstream.live;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pinstream.accounts.UserRef;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 
+import java.io.IOException;
+
 /**
- * A WebSocket subscriber. Messages go to the socket as prepared frames ({@link LiveMessage}),
- * entering netty's pipeline just below its frame encoder: no per-socket encoding, promise or
- * queue hop, which is most of what a broadcast to thousands of sockets costs besides the system
- * call. Pings, pongs and the close handshake stay with Vert.x; both paths run on the socket's event
- * loop, so they keep their order.
+ * A WebSocket subscriber. Messages go to the socket as prepared frames ({@link LiveMessage}): when
+ * netty holds nothing of this socket's, straight to the kernel with one send(2) of the shared
+ * frame's bytes (a native transport, no TLS); otherwise into netty's pipeline just below its frame encoder, behind
+ * what it holds. No per-socket encoding, promise or queue hop either way, which is most of what a
+ * broadcast to thousands of sockets costs besides the system call. Pings, pongs and the close
+ * handshake stay with Vert.x; both paths run on the socket's event loop, so they keep their order.
  */
 final class WebSocketConnection extends LiveConnection {
   private static final Buffer PING = Buffer.buffer();
@@ -24,10 +31,13 @@ final class WebSocketConnection extends LiveConnection {
   private final ChannelHandlerContext frames;
   /** Netty's queue of writes the kernel has not taken yet (null if the channel was closed already). */
   private final ChannelOutboundBuffer unsent;
+  /** The socket itself, for writes that go straight to the kernel; null when not a native transport's or behind TLS. */
+  private final Socket socket;
 
   WebSocketConnection(ServerWebSocket ws, UserRef user) {
     super(user);
     this.ws = ws;
+    StrictWebSocket.apply(ws);
     ChannelPipeline pipeline = ((WebSocketInternal) ws).channelHandlerContext().pipeline();
     this.frames = pipeline.context(WebSocketFrameEncoder.class);
     if (frames == null) {
@@ -39,6 +49,8 @@ final class WebSocketConnection extends LiveConnection {
       pipeline.remove(IdleStateHandler.class);
     }
     this.unsent = frames.channel().unsafe().outboundBuffer();
+    this.socket = frames.channel() instanceof UnixChannel unix && pipeline.get(SslHandler.class) == null
+        && unix.fd() instanceof Socket s ? s : null;
   }
 
   @Override
@@ -46,7 +58,24 @@ final class WebSocketConnection extends LiveConnection {
     if (ws.isClosed()) {
       return; // a close frame went or came: no data frame may follow it
     }
-    frames.writeAndFlush(message.webSocketFrame(frames.alloc()).retainedDuplicate(), frames.voidPromise());
+    ByteBuf frame = message.webSocketFrame(frames.alloc());
+    int written = 0;
+    if (socket != null && unsent != null && unsent.totalPendingWriteBytes() == 0 && frame.hasMemoryAddress()) {
+      // Nothing of this socket's is waiting in netty: the frame's bytes go to the kernel right here,
+      // one send(2), with no per-socket buffer view, queue entry or promise, which is what a broadcast
+      // to thousands of sockets otherwise allocates (and G1 then tracks) for each of them.
+      try {
+        written = socket.sendAddress(frame.memoryAddress(), frame.readerIndex(), frame.writerIndex());
+      } catch (IOException e) {
+        written = 0; // netty's write below meets the same error and closes the channel its usual way
+      }
+      if (written >= frame.readableBytes()) {
+        return;
+      }
+    }
+    // The socket's buffer is full or netty holds earlier writes (a ping, a rest): behind them, in order.
+    frames.writeAndFlush(written == 0 ? frame.retainedDuplicate()
+        : frame.retainedSlice(frame.readerIndex() + written, frame.readableBytes() - written), frames.voidPromise());
   }
 
   /** Frames handed to netty and not yet taken by the kernel. */

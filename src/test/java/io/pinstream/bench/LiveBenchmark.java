@@ -73,28 +73,44 @@ import java.util.function.Consumer;
  * MAVEN_OPTS="-Xms2g -Xmx2g" mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
  *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=240 -DserverLoops=1 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
+ * A reconnect wave (see {@code BURST}), the server started with no JVM option, as the README runs it:
+ * <pre>
+ * mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
+ * java -Xms2g -Xmx2g -cp target/classes:target/test-classes:$(cat target/cp.txt) -Dshape=burst io.pinstream.bench.LiveBenchmark
+ * </pre>
  */
 public final class LiveBenchmark {
+  /**
+   * {@code steady} (the default): subscribers opened at most 200 handshakes at a time, then pins at a
+   * steady rate. {@code burst}: a reconnect wave (200 WebSockets opened every 50 ms, each subscribing
+   * at once), then 20 pins at 5/s, no warm-up, the server started exactly as the README says.
+   */
+  private static final boolean BURST = "burst".equals(System.getProperty("shape", "steady"));
   private static final int CLIENTS = Integer.getInteger("clients", 10_000);
-  private static final int RATE = Integer.getInteger("rate", 2);
-  private static final int SECONDS = Integer.getInteger("seconds", 30);
-  private static final int WARMUP = Integer.getInteger("warmup", 240);
+  private static final int RATE = Integer.getInteger("rate", BURST ? 5 : 2);
+  private static final int SECONDS = Integer.getInteger("seconds", BURST ? 4 : 30);
+  private static final int WARMUP = Integer.getInteger("warmup", BURST ? 0 : 240);
+  /** Burst shape: sockets opened per tick, and the tick. */
+  private static final int BURST_SIZE = 200;
+  private static final long BURST_TICK_MS = 50;
   /**
    * Connections opened and closed before memory is first read, so that what a server grows once
    * (code compiled for the handshake, buffer pools) is not counted as memory per connection.
    */
   private static final int PRIMING = Math.min(2000, CLIENTS); // the client allows 2 x CLIENTS connections
   /** docker/Dockerfile's GC and heap options (why: BENCHMARKS.md, "Live push"), with a fixed heap ceiling. */
-  private static final String SERVER_JVM = "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
+  private static final String SERVER_JVM = BURST ? "" : "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
       + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
+  // (The burst shape passes none: java -jar target/pinstream.jar, as the README runs it.)
   /**
    * The load client runs in Maven's JVM; started with the JVM's default heap (a 64th of the
    * machine's memory), its G1 collected every few seconds and marked every few more while 10,000
    * sockets were read, and those pauses were counted as the servers' latency.
    */
   private static final long CLIENT_HEAP_MB = 2000;
-  private static final String ONLY = System.getProperty("only", "pinstream,ws,socketio,pinstream2");
-  private static final Path JAR = Path.of("target/pinstream.jar");
+  private static final String ONLY = System.getProperty("only", BURST ? "pinstream,ws,socketio" : "pinstream,ws,socketio,pinstream2");
+  /** {@code -Djar=...}: another build, for a back-to-back comparison. */
+  private static final Path JAR = Path.of(System.getProperty("jar", "target/pinstream.jar"));
   private static final Path NODE = Path.of("src/test/node");
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -113,8 +129,9 @@ public final class LiveBenchmark {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     String db = "pinstream_bench_live_" + System.currentTimeMillis();
     List<Result> results = new ArrayList<>();
-    System.out.printf("%d subscribers of one topic, %d pins/s for %d s (expected %,d deliveries per run)%s%n%n",
-        CLIENTS, RATE, SECONDS, (long) CLIENTS * RATE * SECONDS,
+    System.out.printf("%d subscribers of one topic%s, %d pins/s for %d s (expected %,d deliveries per run)%s%n%n",
+        CLIENTS, BURST ? " opened " + BURST_SIZE + " every " + BURST_TICK_MS + " ms" : "", RATE, SECONDS,
+        (long) CLIENTS * RATE * SECONDS,
         WARMUP == 0 ? "" : ", after " + WARMUP + " warm-up pins not counted");
     try {
       if (ONLY.contains("pinstream,") || ONLY.equals("pinstream")) {
@@ -146,8 +163,8 @@ public final class LiveBenchmark {
       BenchApp.run("sh", "-c", "redis-cli --scan --pattern '" + db + ":*' | xargs -r -n 500 redis-cli del >/dev/null");
     }
     System.out.println();
-    System.out.println("| Server | delivered / expected | p50 ms | p99 ms | max ms | RSS per connection | heap per connection |");
-    System.out.println("|---|---|---|---|---|---|---|");
+    System.out.println("| Server | subscribed | delivered / expected | p50 ms | p99 ms | max ms | RSS per connection | heap per connection |");
+    System.out.println("|---|---|---|---|---|---|---|---|");
     results.forEach(r -> System.out.println(r.row()));
     System.exit(0);
   }
@@ -178,12 +195,13 @@ public final class LiveBenchmark {
     primer.close();
     Memory before = Memory.of(servers);
     LoadClient load = new LoadClient(vertx);
-    int ready = load.connect(servers, topic, CLIENTS);
+    int ready = BURST ? load.burst(servers, topic, CLIENTS) : load.connect(servers, topic, CLIENTS);
     Thread.sleep(2000);
-    Memory after = Memory.of(servers);
-    if (Boolean.getBoolean("histogram") && servers.get(0).isJava()) { // jcmd's SIGQUIT would kill node
-      System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
-          .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
+    // Burst: memory is read once the pins were delivered and the connections are idle again, not just
+    // before the pins, where its full GC would leave a freshly shrunk heap to broadcast on.
+    Memory after = BURST ? null : Memory.of(servers);
+    if (!BURST) {
+      printHistogram(servers);
     }
     CpuTime serverCpu = CpuTime.of(servers.stream().map(Server::pid).toList());
     CpuTime clientCpu = CpuTime.of(List.of(ProcessHandle.current().pid()));
@@ -193,7 +211,12 @@ public final class LiveBenchmark {
     }
     long published = publish(publisher);
     load.awaitDeliveries((long) ready * published);
-    Result result = new Result(name, ready, published, load.latencies, after.minus(before, ready));
+    if (after == null) {
+      Thread.sleep(2000);
+      after = Memory.of(servers);
+      printHistogram(servers);
+    }
+    Result result = new Result(name, CLIENTS, ready, published, load.latencies, after.minus(before, ready));
     System.out.println(result.row());
     long delivered = Math.max(1, load.latencies.count() * (published + WARMUP) / Math.max(1, published)); // warm-up included
     System.out.printf("  CPU per delivered message: server %s, load client (and publisher) %s%n",
@@ -210,6 +233,13 @@ public final class LiveBenchmark {
     return result;
   }
 
+  private static void printHistogram(List<Server> servers) throws Exception {
+    if (Boolean.getBoolean("histogram") && servers.get(0).isJava()) { // jcmd's SIGQUIT would kill node
+      System.out.println(BenchApp.run("jcmd", Long.toString(servers.get(0).pid()), "GC.class_histogram")
+          .lines().limit(40).collect(java.util.stream.Collectors.joining("\n")));
+    }
+  }
+
   private static double meanMs(Map<String, Double> now, Map<String, Double> then, String timer) {
     double count = now.getOrDefault(timer + "_count", 0.0) - then.getOrDefault(timer + "_count", 0.0);
     double sum = now.getOrDefault(timer + "_sum", 0.0) - then.getOrDefault(timer + "_sum", 0.0);
@@ -217,21 +247,22 @@ public final class LiveBenchmark {
   }
 
   private static Result runSocketIo(String name, Server server) throws Exception {
-    NodeClient primer = new NodeClient(server.base(), PRIMING, "board:1", WARMUP);
+    NodeClient primer = new NodeClient(server.base(), PRIMING, "board:1", WARMUP, 0);
     primer.awaitReady();
     primer.close();
     Thread.sleep(2000);
     Memory before = Memory.of(List.of(server));
     List<NodeClient> clients = new ArrayList<>();
     int half = CLIENTS / 2;
-    clients.add(new NodeClient(server.base(), half, "board:1", WARMUP));
-    clients.add(new NodeClient(server.base(), CLIENTS - half, "board:1", WARMUP));
+    // Burst: each of the two processes opens half of the 200 sockets per tick.
+    clients.add(new NodeClient(server.base(), half, "board:1", WARMUP, BURST ? BURST_SIZE / 2 : 0));
+    clients.add(new NodeClient(server.base(), CLIENTS - half, "board:1", WARMUP, BURST ? BURST_SIZE - BURST_SIZE / 2 : 0));
     int ready = 0;
     for (NodeClient c : clients) {
       ready += c.awaitReady();
     }
     Thread.sleep(2000);
-    Memory after = Memory.of(List.of(server));
+    Memory after = BURST ? null : Memory.of(List.of(server));
     long published = publish(title -> server.publishRaw("board:1", title));
     Histogram latencies = new Histogram();
     long expected = (long) ready * published;
@@ -247,8 +278,12 @@ public final class LiveBenchmark {
       }
       Thread.sleep(1000);
     }
+    if (after == null) {
+      Thread.sleep(2000);
+      after = Memory.of(List.of(server));
+    }
     clients.forEach(NodeClient::close);
-    Result result = new Result(name, ready, published, latencies, after.minus(before, ready));
+    Result result = new Result(name, CLIENTS, ready, published, latencies, after.minus(before, ready));
     System.out.println(result.row());
     return result;
   }
@@ -349,6 +384,67 @@ public final class LiveBenchmark {
       if (failed.get() > 0) {
         System.out.println("  " + failed.get() + " connections failed");
       }
+      return subscribed.get();
+    }
+
+    /**
+     * A reconnect wave: {@value #BURST_SIZE} sockets opened every {@value #BURST_TICK_MS} ms whatever
+     * the server's pace, each subscribing as soon as it is open. Waits until every socket was answered
+     * (subscribed, an error, or a failed handshake) and returns how many subscribed; the rest are
+     * printed by kind.
+     */
+    int burst(List<Server> servers, String topic, int n) throws Exception {
+      AtomicInteger subscribed = new AtomicInteger();
+      java.util.concurrent.ConcurrentHashMap<String, Integer> refused = new java.util.concurrent.ConcurrentHashMap<>();
+      java.util.concurrent.CountDownLatch answered = new java.util.concurrent.CountDownLatch(n);
+      String subscribe = new JsonObject().put("type", "subscribe").put("topic", topic).encode();
+      AtomicInteger next = new AtomicInteger();
+      long start = System.nanoTime();
+      AtomicLong lastSubscribedAt = new AtomicLong();
+      long timer = vertx.setPeriodic(BURST_TICK_MS, id -> {
+        for (int k = 0; k < BURST_SIZE; k++) {
+          int i = next.getAndIncrement();
+          if (i >= n) {
+            vertx.cancelTimer(id);
+            return;
+          }
+          Server server = servers.get(i % servers.size());
+          java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+          client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(server.port).setURI("/api/v1/live"))
+              .onSuccess(ws -> {
+                sockets.add(ws);
+                ws.textMessageHandler(text -> {
+                  if (text.startsWith("{\"type\":\"subscribed\"")) {
+                    if (done.compareAndSet(false, true)) {
+                      subscribed.incrementAndGet();
+                      lastSubscribedAt.set(System.nanoTime());
+                      answered.countDown();
+                    }
+                  } else if (text.startsWith("{\"type\":\"error\"")) {
+                    if (done.compareAndSet(false, true)) {
+                      refused.merge(new JsonObject(text).getString("code"), 1, Integer::sum);
+                      answered.countDown();
+                    }
+                  } else {
+                    latencies.record(text);
+                  }
+                });
+                ws.writeTextMessage(subscribe);
+              })
+              .onFailure(e -> {
+                if (done.compareAndSet(false, true)) {
+                  refused.merge("handshake failed: " + e.getClass().getSimpleName(), 1, Integer::sum);
+                  answered.countDown();
+                }
+              });
+        }
+      });
+      if (!answered.await(120, TimeUnit.SECONDS)) {
+        vertx.cancelTimer(timer);
+        refused.merge("no answer in 120 s", (int) answered.getCount(), Integer::sum);
+      }
+      System.out.printf("  burst: %,d of %,d subscribed, the last %.1f s after the first handshake%s%n", subscribed.get(), n,
+          (lastSubscribedAt.get() - start) / 1e9, refused.isEmpty() ? "" : "; not subscribed: " + refused);
       return subscribed.get();
     }
 
@@ -477,7 +573,9 @@ public final class LiveBenchmark {
       int managementPort = freePort();
       List<String> command = new ArrayList<>(List.of("java"));
       String options = System.getProperty("serverJvm", SERVER_JVM) + " " + System.getProperty("serverJvmArgs", "");
-      command.addAll(List.of(options.trim().split("\\s+")));
+      if (!options.isBlank()) {
+        command.addAll(List.of(options.trim().split("\\s+")));
+      }
       command.addAll(List.of("-jar", JAR.toString()));
       ProcessBuilder pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
@@ -559,9 +657,9 @@ public final class LiveBenchmark {
     private final BufferedReader out;
     private final Writer in;
 
-    NodeClient(String url, int connections, String topic, int warmup) throws Exception {
+    NodeClient(String url, int connections, String topic, int warmup, int burst) throws Exception {
       process = new ProcessBuilder("node", "socketio-client.js", url, Integer.toString(connections), topic,
-          Integer.toString(warmup))
+          Integer.toString(warmup), Integer.toString(burst), Long.toString(BURST_TICK_MS))
           .directory(NODE.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
       out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
@@ -645,10 +743,13 @@ public final class LiveBenchmark {
     }
   }
 
-  private record Result(String name, int subscribers, long published, Histogram latencies, PerConnection memory) {
+  private record Result(String name, int attempted, int subscribers, long published, Histogram latencies,
+                        PerConnection memory) {
+    /** Loss is counted against every socket attempted: a refused subscriber lost every pin. */
     String row() {
-      long expected = (long) subscribers * published;
-      return String.format("| %s | %,d / %,d (%s) | %.1f | %.1f | %.1f | %.1f KB | %s |", name, latencies.count(), expected,
+      long expected = (long) attempted * published;
+      return String.format("| %s | %,d / %,d | %,d / %,d (%s) | %.1f | %.1f | %.1f | %.1f KB | %s |", name, subscribers,
+          attempted, latencies.count(), expected,
           latencies.count() == expected ? "no loss" : String.format("%.3f%% lost", 100.0 * (expected - latencies.count()) / expected),
           latencies.percentileMs(50), latencies.percentileMs(99), latencies.maxMs(), memory.rssBytes() / 1024,
           Double.isNaN(memory.heapBytes()) ? "n/a" : String.format("%.1f KB", memory.heapBytes() / 1024));

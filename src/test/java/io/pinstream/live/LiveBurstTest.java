@@ -21,13 +21,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A reconnect wave: hundreds of clients subscribe to one board and one user at the same moment, on a
+ * A reconnect wave: thousands of clients subscribe to one board and one user at the same moment, on a
  * server with a single PostgreSQL connection (a subscribe that cost a query each would overflow its
- * queue and be refused).
+ * queue and be refused); every one is answered with the topic's position, and the next pin reaches all.
  */
 @DisplayName("Live: a burst of simultaneous subscribes is fully served")
 class LiveBurstTest {
-  private static final int CLIENTS = 400;
+  private static final int CLIENTS = 2000;
 
   @RegisterExtension
   static TestApp app = new TestApp(json -> {
@@ -36,7 +36,7 @@ class LiveBurstTest {
   });
 
   @Test
-  @DisplayName("400 clients subscribing at once to the same board and user all get subscribed, none refused")
+  @DisplayName("2000 clients subscribing at once to the same board and user all get subscribed, none refused, and all get the next pin")
   void burst() throws Exception {
     String token = app.api().signUpAndLogIn("burst_owner");
     String board = app.api().createBoard(token, "Crowded");
@@ -50,6 +50,8 @@ class LiveBurstTest {
       }
       Future.all(sockets).await(30, TimeUnit.SECONDS);
       AtomicInteger subscribed = new AtomicInteger();
+      AtomicInteger delivered = new AtomicInteger();
+      java.util.Set<String> epochs = ConcurrentHashMap.newKeySet();
       ConcurrentHashMap<String, Integer> refused = new ConcurrentHashMap<>();
       for (Future<WebSocket> f : sockets) {
         WebSocket ws = f.result();
@@ -57,6 +59,9 @@ class LiveBurstTest {
           JsonObject m = new JsonObject(text);
           if ("subscribed".equals(m.getString("type"))) {
             subscribed.incrementAndGet();
+            epochs.add(m.getString("topic") + " " + m.getString("epoch"));
+          } else if ("pin".equals(m.getString("type"))) {
+            delivered.incrementAndGet();
           } else if ("error".equals(m.getString("type"))) {
             refused.merge(m.getString("code"), 1, Integer::sum);
           }
@@ -73,6 +78,14 @@ class LiveBurstTest {
       }
       assertThat(refused).isEmpty();
       assertThat(subscribed).hasValue(2 * CLIENTS);
+      assertThat(epochs).hasSize(2); // one position per topic, every subscriber told it
+      String media = app.api().uploadPhoto(token);
+      app.api().createPin(token, board, media, "for the crowd");
+      deadline = System.currentTimeMillis() + 20_000;
+      while (delivered.get() < 2 * CLIENTS && System.currentTimeMillis() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(delivered).hasValue(2 * CLIENTS); // on the board and on the user, each once
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

@@ -57,9 +57,17 @@ final class LiveClient implements AutoCloseable {
 
   /** Subscribes and waits for the confirmation. */
   LiveClient subscribe(String topic) {
-    send(new JsonObject().put("type", "subscribe").put("topic", topic));
-    assertThat(next()).isEqualTo(new JsonObject().put("type", "subscribed").put("topic", topic));
+    subscribed(new JsonObject().put("type", "subscribe").put("topic", topic));
     return this;
+  }
+
+  /** Sends a subscribe frame and returns its confirmation (with the topic's epoch and offset, when it has a history). */
+  JsonObject subscribed(JsonObject frame) {
+    send(frame);
+    JsonObject answer = next();
+    assertThat(answer.getString("type")).as(answer.encode()).isEqualTo("subscribed");
+    assertThat(answer.getString("topic")).isEqualTo(frame.getString("topic"));
+    return answer;
   }
 
   JsonObject next() {

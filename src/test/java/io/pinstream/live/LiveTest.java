@@ -83,12 +83,14 @@ class LiveTest {
   void encodedOnce() {
     String token = api().signUpAndLogIn("live_bytes");
     String board = api().createBoard(token, "Bytes");
-    try (LiveClient live = connect(null).subscribe("board:" + board)) {
+    try (LiveClient live = connect(null)) {
+      JsonObject at = live.subscribed(new JsonObject().put("type", "subscribe").put("topic", "board:" + board));
       var created = api().post("/api/v1/pins", new JsonObject().put("board_id", board).put("media_id", media)
           .put("title", "Caf\u00e9 \u6f02\u4eae \"quoted\""), token);
       assertThat(created.status()).isEqualTo(201);
       String pinJson = created.body();
-      assertThat(live.nextText()).isEqualTo("{\"type\":\"pin\",\"topic\":\"board:" + board + "\",\"pin\":" + pinJson + "}");
+      assertThat(live.nextText()).isEqualTo("{\"type\":\"pin\",\"topic\":\"board:" + board + "\",\"epoch\":\""
+          + at.getString("epoch") + "\",\"offset\":" + (at.getLong("offset") + 1) + ",\"pin\":" + pinJson + "}");
       assertThat(api().get("/api/v1/boards/" + board + "/pins").body())
           .isEqualTo("{\"items\":[" + pinJson + "],\"bookmark\":null}");
     }
@@ -346,8 +348,11 @@ class LiveTest {
         flood.ws().writeTextMessage(new JsonObject().put("type", "subscribe").put("topic", "trending").encode());
       }
       List<String> codes = new ArrayList<>();
-      for (int i = 0; i < 200 && flood.closeCode == null; i++) {
+      for (int i = 0; i < 200; i++) { // what came before the close is read too: both may be in already
         JsonObject m = flood.nextOrNull(50);
+        if (m == null && flood.closeCode != null) {
+          break;
+        }
         if (m != null && "error".equals(m.getString("type"))) {
           codes.add(m.getString("code"));
         }
@@ -484,7 +489,9 @@ class LiveTest {
     for (int i = 0; i < 100 && got.isEmpty(); i++) {
       Thread.sleep(20);
     }
-    assertThat(got).containsExactly(new JsonObject().put("type", "subscribed").put("topic", "home"));
+    assertThat(got).hasSize(1);
+    assertThat(got.get(0).getString("type")).isEqualTo("subscribed");
+    assertThat(got.get(0).getString("topic")).isEqualTo("home");
     ws.close();
     assertThat(rejection(new WebSocketConnectOptions().setURI("/api/v1/live?ticket=" + ticket)))
         .as("a ticket works once").isEqualTo(401);
