@@ -52,8 +52,10 @@ public final class DeadlinePool implements Pool {
   @Override
   public Future<SqlConnection> getConnection() {
     // A held connection's own statements have no deadline here: callers use withConnection or
-    // withTransaction, whose whole run has one.
-    return withDeadline(pool.getConnection());
+    // withTransaction, whose whole run has one. A connection that comes after its deadline went to
+    // nobody: it goes back to the pool.
+    Future<SqlConnection> acquired = pool.getConnection();
+    return withDeadline(acquired).onFailure(late -> acquired.onSuccess(SqlConnection::close));
   }
 
   @Override
