@@ -16,6 +16,7 @@ import io.pinstream.common.Problems;
 import io.pinstream.web.ClientIp;
 import io.pinstream.web.RequestIds;
 import io.pinstream.web.Responses;
+import io.pinstream.web.SessionCookie;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -30,7 +31,6 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -267,17 +267,6 @@ public final class LiveApi {
     if (!config.allowedOrigins().isEmpty()) {
       return config.allowedOrigins().contains(origin) || config.allowedOrigins().contains("*");
     }
-    try {
-      URI uri = new URI(origin);
-      if (uri.getHost() == null || authority == null || !uri.getHost().equalsIgnoreCase(authority.host())) {
-        return false;
-      }
-      int defaultPort = "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-      int originPort = uri.getPort() < 0 ? defaultPort : uri.getPort();
-      int hostPort = authority.port() < 0 ? defaultPort : authority.port();
-      return originPort == hostPort;
-    } catch (Exception e) {
-      return false;
-    }
+    return SessionCookie.sameOrigin(origin, authority);
   }
 }
