@@ -1,5 +1,6 @@
 package io.pinstream.live;
 
+import io.pinstream.testing.HeadlessChromium;
 import io.pinstream.testing.TestApp;
 import io.pinstream.testing.TestPhotos;
 import org.junit.jupiter.api.AfterAll;
@@ -12,20 +13,15 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The web page in real headless Chromium: the system's browser and driver only (Selenium Manager is
@@ -33,38 +29,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @DisplayName("The live web page in headless Chromium")
 class LivePageTest {
-  private static final String CHROMIUM = "/usr/bin/chromium";
-  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
   @RegisterExtension
   static TestApp app = new TestApp();
 
   private static WebDriver browser;
-  private static Path profile;
+  private static HeadlessChromium chromium;
 
   @BeforeAll
   static void startBrowser() throws Exception {
-    assumeTrue(new File(CHROMIUM).canExecute() && new File(CHROMEDRIVER).canExecute(),
-        "needs chromium and chromium-driver (apt-get install -y chromium chromium-driver)");
-    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER);
-    profile = Files.createTempDirectory("pinstream-chromium");
-    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
-        "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--user-data-dir=" + profile);
-    options.setCapability("goog:loggingPrefs", java.util.Map.of("browser", "ALL"));
-    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(new File(CHROMEDRIVER)).build(),
-        options);
+    chromium = HeadlessChromium.start();
+    browser = chromium.driver();
   }
 
   @AfterAll
   static void stopBrowser() throws Exception {
-    if (browser != null) {
-      browser.quit();
-    }
-    if (profile != null) {
-      try (var files = Files.walk(profile)) {
-        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+    if (chromium != null) {
+      chromium.close();
     }
   }
 

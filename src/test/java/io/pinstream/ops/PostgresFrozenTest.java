@@ -3,6 +3,7 @@ package io.pinstream.ops;
 import io.pinstream.testing.ApiClient;
 import io.pinstream.testing.PrivatePostgres;
 import io.pinstream.testing.TestApp;
+import io.pinstream.testing.Timed;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Order;
@@ -19,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -39,15 +39,6 @@ class PostgresFrozenTest {
   @Order(2)
   static TestApp app = new TestApp(json -> json.getJsonObject("pg").put("uri", postgres.uri("pinstream_frozen"))
       .put("query_timeout_ms", DEADLINE_MS));
-
-  private record Timed(ApiClient.Reply reply, long ms) {
-  }
-
-  private static Timed timed(Supplier<ApiClient.Reply> call) {
-    long start = System.nanoTime();
-    ApiClient.Reply reply = call.get();
-    return new Timed(reply, (System.nanoTime() - start) / 1_000_000);
-  }
 
   @Test
   @DisplayName("frozen under load: answers in time, /ready 503; thawed: writes again without a restart, every 201 pin shown")
@@ -69,9 +60,9 @@ class PostgresFrozenTest {
         int i = 0;
         while (running.get()) {
           Timed t = client % 2 == 0
-              ? timed(() -> app.api().post("/api/v1/pins", new JsonObject().put("board_id", board)
+              ? Timed.of(() -> app.api().post("/api/v1/pins", new JsonObject().put("board_id", board)
                   .put("media_id", media).put("title", "frozen " + client + " " + System.nanoTime()), token))
-              : timed(() -> app.api().get("/api/v1/boards/" + board + "/pins?page_size=5"));
+              : Timed.of(() -> app.api().get("/api/v1/boards/" + board + "/pins?page_size=5"));
           synchronized (statuses) {
             statuses.merge(t.reply().status(), 1, Integer::sum);
             worstMs.accumulateAndGet(t.ms(), Math::max);
@@ -93,8 +84,8 @@ class PostgresFrozenTest {
     Timed write;
     try {
       Thread.sleep(2 * DEADLINE_MS);
-      ready = timed(() -> app.api().get("/ready"));
-      write = timed(() -> app.api().post("/api/v1/pins", new JsonObject().put("board_id", board)
+      ready = Timed.of(() -> app.api().get("/ready"));
+      write = Timed.of(() -> app.api().post("/api/v1/pins", new JsonObject().put("board_id", board)
           .put("media_id", media).put("title", "while frozen"), token));
       Thread.sleep(3 * DEADLINE_MS);
     } finally {

@@ -3,13 +3,13 @@ package io.pinstream.ops;
 import io.pinstream.testing.ApiClient;
 import io.pinstream.testing.PrivateRedis;
 import io.pinstream.testing.TestApp;
+import io.pinstream.testing.Timed;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,15 +27,6 @@ class RedisFrozenTest {
   static TestApp app = new TestApp(json -> json.getJsonObject("redis").put("uri", redis.uri())
       .put("command_timeout_ms", DEADLINE_MS));
 
-  private record Timed(ApiClient.Reply reply, long ms) {
-  }
-
-  private static Timed timed(Supplier<ApiClient.Reply> call) {
-    long start = System.nanoTime();
-    ApiClient.Reply reply = call.get();
-    return new Timed(reply, (System.nanoTime() - start) / 1_000_000);
-  }
-
   @Test
   @DisplayName("frozen: /ready is 503 in time, feeds answer from PostgreSQL, writes that need Redis get 503; thawed: all back")
   void frozen() throws Exception {
@@ -47,18 +38,18 @@ class RedisFrozenTest {
 
     redis.freeze();
     try {
-      Timed ready = timed(() -> app.api().get("/ready"));
+      Timed ready = Timed.of(() -> app.api().get("/ready"));
       assertThat(ready.reply().status()).isEqualTo(503);
       assertThat(ready.reply().header("Retry-After")).isNotNull();
       assertThat(ready.reply().json().getJsonObject("checks").getString("redis")).isEqualTo("down");
       assertThat(ready.ms()).as("/ready ms").isLessThan(4000);
 
-      Timed home = timed(() -> app.api().get("/api/v1/feeds/home", token));
+      Timed home = Timed.of(() -> app.api().get("/api/v1/feeds/home", token));
       assertThat(home.reply().status()).as(home.reply().body()).isEqualTo(200);
       assertThat(home.reply().items().stream().map(p -> ((JsonObject) p).getString("id"))).contains(before);
       assertThat(home.ms()).as("home ms").isLessThan(4 * DEADLINE_MS);
 
-      Timed pin = timed(() -> app.api().post("/api/v1/pins",
+      Timed pin = Timed.of(() -> app.api().post("/api/v1/pins",
           new JsonObject().put("board_id", board).put("media_id", media).put("title", "during"), token));
       assertThat(pin.reply().status()).as(pin.reply().body()).isIn(201, 503);
       if (pin.reply().status() == 503) {
