@@ -250,7 +250,8 @@ class FeedsTest {
     String key = app.config().redis().keyPrefix() + "feed:home:" + userId("loss_reader");
     // The reader's next reads rebuild the hot copy (while fan-outs are overdue, reads go to PostgreSQL
     // and rebuild nothing; on a busy machine the pins just made can still be overdue).
-    for (int i = 0; i < 200 && app.redis().exists(List.of(key)).await().toInteger() == 0; i++) {
+    // (A rebuild writes its markers first: wait for the whole copy, not for the key.)
+    for (int i = 0; i < 200 && app.redis().zcard(key).await().toLong() != CAP + 1; i++) {
       Thread.sleep(50);
       api().get("/api/v1/feeds/home?page_size=4", reader);
     }
