@@ -98,6 +98,7 @@ public final class LiveBenchmark {
    * (code compiled for the handshake, buffer pools) is not counted as memory per connection.
    */
   private static final int PRIMING = Math.min(2000, CLIENTS); // the client allows 2 x CLIENTS connections
+  private static final int CLIENT_WARM_UP_MESSAGES = 40;
   /** docker/Dockerfile's GC and heap options (why: BENCHMARKS.md, "Live push"), with a fixed heap ceiling. */
   private static final String SERVER_JVM = BURST ? "" : "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
       + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
@@ -134,6 +135,9 @@ public final class LiveBenchmark {
         (long) CLIENTS * RATE * SECONDS,
         WARMUP == 0 ? "" : ", after " + WARMUP + " warm-up pins not counted");
     try {
+      if (BURST) {
+        warmLoadClient(vertx);
+      }
       if (ONLY.contains("pinstream,") || ONLY.equals("pinstream")) {
         try (Server a = Server.pinstream(db, "a")) {
           results.add(runPinstream("Pinstream, 1 node", vertx, List.of(a)));
@@ -170,6 +174,25 @@ public final class LiveBenchmark {
   }
 
   // ---- the runs ----
+
+  /**
+   * Burst shape only (the steady one has warm-up pins for every server): the load client's own JVM
+   * receives {@value #CLIENT_WARM_UP_MESSAGES} messages on {@link #PRIMING} sockets of a throwaway `ws`
+   * peer first. Without it the first server measured met a client JVM still compiling its receive
+   * path, and the servers after it a warm one.
+   */
+  private static void warmLoadClient(Vertx vertx) throws Exception {
+    try (Server peer = Server.node("ws-server.js")) {
+      LoadClient warm = new LoadClient(vertx);
+      warm.connect(List.of(peer), "board:1", PRIMING);
+      for (int i = 0; i < CLIENT_WARM_UP_MESSAGES; i++) {
+        peer.publishRaw("board:1", "bench-0-0"); // sequence 0: never recorded
+        Thread.sleep(50);
+      }
+      Thread.sleep(1000);
+      warm.close();
+    }
+  }
 
   private static Result runPinstream(String name, Vertx vertx, List<Server> nodes) throws Exception {
     ApiClient api = new ApiClient(nodes.get(0).base());
@@ -218,6 +241,7 @@ public final class LiveBenchmark {
     }
     Result result = new Result(name, CLIENTS, ready, published, load.latencies, after.minus(before, ready));
     System.out.println(result.row());
+    System.out.printf("  message size: %d bytes on average%n", load.latencies.meanMessageChars());
     long delivered = Math.max(1, load.latencies.count() * (published + WARMUP) / Math.max(1, published)); // warm-up included
     System.out.printf("  CPU per delivered message: server %s, load client (and publisher) %s%n",
         serverCpu.since(delivered), clientCpu.since(delivered));
@@ -481,6 +505,8 @@ public final class LiveBenchmark {
     private final AtomicLongArray buckets = new AtomicLongArray(BUCKETS);
     private final AtomicLong count = new AtomicLong();
     private final AtomicLong maxMicros = new AtomicLong();
+    private final AtomicLong chars = new AtomicLong();
+    private final AtomicLong messages = new AtomicLong();
 
     void record(String message) {
       int at = message.indexOf("bench-");
@@ -490,6 +516,10 @@ public final class LiveBenchmark {
       int dash = message.indexOf('-', at + 6);
       if (Long.parseLong(message.substring(at + 6, dash)) <= WARMUP) {
         return;
+      }
+      chars.addAndGet(message.length());
+      if (messages.incrementAndGet() == 1 && Boolean.getBoolean("printMessage")) {
+        System.out.println("  a message: " + message);
       }
       int end = dash + 1;
       while (end < message.length() && Character.isDigit(message.charAt(end))) {
@@ -525,6 +555,11 @@ public final class LiveBenchmark {
 
     double maxMs() {
       return maxMicros.get() / 1000.0;
+    }
+
+    /** The mean length of the pin messages received, in characters (bytes, for this ASCII JSON). */
+    long meanMessageChars() {
+      return messages.get() == 0 ? 0 : chars.get() / messages.get();
     }
   }
 
