@@ -230,6 +230,10 @@ public final class Components {
     return pg.close().eventually(redis::close);
   }
 
+  public LiveRelay live() {
+    return live;
+  }
+
   public Config config() {
     return config;
   }

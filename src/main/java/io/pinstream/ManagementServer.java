@@ -26,7 +26,8 @@ final class ManagementServer extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
-    new OpsApi(vertx, components.pg, RedisAPI.api(components.redis), components.metrics).mountManagement(router);
+    new OpsApi(vertx, components.pg, RedisAPI.api(components.redis), components.metrics,
+        components.live.warmUp()::running).mountManagement(router);
     FailureHandler failures = new FailureHandler();
     router.route().failureHandler(failures);
     router.errorHandler(404, failures);

@@ -93,6 +93,9 @@ public final class PinstreamApp {
                 app.managementDeployment = id;
                 return app.deployHttp();
               })
+              // /ready says 503 until the live path has run once (LiveWarmUp): a reconnect wave then meets compiled code.
+              .compose(v -> app.components.live.warmUp().run(vertx, app.components.live, config.http().host(),
+                  app.port(), config.live().warmUpConnections()))
               .map(app)
               .recover(e -> app.stop().transform(v -> Future.failedFuture(e)));
         });

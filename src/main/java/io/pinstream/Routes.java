@@ -41,7 +41,7 @@ final class Routes {
       ctx.response().putHeader("X-Content-Type-Options", "nosniff");
       ctx.next();
     });
-    new OpsApi(vertx, c.pg, RedisAPI.api(c.redis), c.metrics).mount(router); // /metrics: ManagementServer
+    new OpsApi(vertx, c.pg, RedisAPI.api(c.redis), c.metrics, c.live.warmUp()::running).mount(router); // /metrics: ManagementServer
     String imageBaseUrl = c.config.media().publicBaseUrl();
 
     // Uploads and live connections read their own bodies: mounted before the body handler.

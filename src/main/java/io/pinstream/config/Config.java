@@ -67,11 +67,13 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
    * @param allowedOrigins    browser origins allowed to open live connections (comma-separated); empty: the request's own host
    * @param maxQueuedMessages messages a connection may have unwritten before it is closed as a slow consumer
    * @param replayMaxPins     most pins replayed for one topic after {@code since}; past it the client is told to resync
+   * @param warmUpConnections WebSockets the node opens to itself at start to run the live path before it is
+   *                          ready (io.pinstream.live.LiveWarmUp); 0: none
    */
   public record Live(java.util.List<String> allowedOrigins, int maxFrameBytes, int maxSubscriptions,
                      int maxQueuedMessages, int replayMaxPins, int pingSeconds, int idleTimeoutSeconds,
                      int sseHeartbeatSeconds, int maxFramesPerSecond, int maxConnectionsPerAddress,
-                     int historySize, int historyTtlSeconds) {
+                     int historySize, int historyTtlSeconds, int warmUpConnections) {
   }
 
   public record RateLimits(int signupsPerIpPerHour, int signupsPerUsernamePerHour, int loginsPerIpPer15Min,
@@ -158,7 +160,8 @@ public record Config(Http http, Management management, Pg pg, Redis redis, Media
         r.integer("live", "max_frames_per_second", 1, 10_000),
         r.integer("live", "max_connections_per_address", 1, 1_000_000),
         r.integer("live", "history_size", 10, 1_000_000),
-        r.integer("live", "history_ttl_seconds", 60, 30 * 86_400));
+        r.integer("live", "history_ttl_seconds", 60, 30 * 86_400),
+        r.integer("live", "warm_up_connections", 0, 10_000));
     return new Config(http, management, pg, redis, media, feed, auth, limits, shop, live);
   }
 

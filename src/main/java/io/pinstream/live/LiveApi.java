@@ -44,7 +44,7 @@ import java.util.Map;
  * router keeps the plain GET, which answers 426. Mount before the body handler.
  */
 public final class LiveApi {
-  private static final String PATH = "/api/v1/live";
+  static final String PATH = "/api/v1/live";
   private static final Logger log = LoggerFactory.getLogger(LiveApi.class);
   private final Config.Live config;
   private final SessionStore sessions;
@@ -82,6 +82,15 @@ public final class LiveApi {
     String requestId = RequestIds.idFor(handshake.headers().get(RequestIds.HEADER));
     if (!PATH.equals(handshake.path())) {
       refuse(handshake, 404, start, requestId);
+      return;
+    }
+    String warmUp = handshake.headers().get(LiveWarmUp.HEADER);
+    if (warmUp != null) {
+      if (!relay.warmUp().admits(warmUp)) {
+        refuse(handshake, 403, start, requestId);
+        return;
+      }
+      handshake.accept().onSuccess(this::acceptWarmUp);
       return;
     }
     String origin = handshake.headers().get("Origin");
@@ -154,6 +163,16 @@ public final class LiveApi {
       c.close(1001, "server restarting");
       hub.remove(c);
     });
+  }
+
+  /** One of this node's own warm-up sockets: no account, no address count, only the warm-up's topic. */
+  private void acceptWarmUp(ServerWebSocket ws) {
+    WebSocketConnection c = new WebSocketConnection(ws, null);
+    hub.addWarmUp(c);
+    ws.pongHandler(pong -> c.lastSeen = System.currentTimeMillis());
+    ws.exceptionHandler(e -> {
+    });
+    ws.closeHandler(v -> hub.remove(c));
   }
 
   /** A one-time ticket for a live connection of the signed-in caller ({@code ?ticket=}, valid 30 s). */

@@ -33,6 +33,8 @@ final class LiveHub {
   /** When a client refused for want of the database should subscribe again. */
   private static final long RETRY_AFTER_MS = 2000;
   private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
+  /** The warm-up's topic: a board topic by shape, with an id no board has (clients cannot name it). */
+  private static final Topic WARM_UP = new Topic(Topic.Kind.BOARD, LiveWarmUp.TOPIC, 0, null);
 
   private final Vertx vertx;
   private final Config.Live config;
@@ -67,6 +69,7 @@ final class LiveHub {
       relay.follows().subscribe(this::onFollowsChanged);
       relay.revocations().subscribe(this::onSessionRevoked);
       relay.onResubscribed(this::resyncAll);
+      relay.onWarmUp(this::warmUpRound);
       // A tenth of the shortest heartbeat interval (at most a second): each sweep pings a slice of the connections.
       long sweepMs = Math.min(1000, Math.min(config.pingSeconds(), config.sseHeartbeatSeconds()) * 100L);
       sweeper = vertx.setPeriodic(sweepMs, id -> sweep());
@@ -77,6 +80,30 @@ final class LiveHub {
     connection.lastPing -= ThreadLocalRandom.current().nextLong(heartbeatMs(connection));
     connections.add(connection);
     relay.connections().incrementAndGet();
+  }
+
+  /** One of the node's own warm-up sockets ({@link LiveWarmUp}): subscribed to the warm-up topic at once. */
+  void addWarmUp(LiveConnection connection) {
+    add(connection);
+    Subscription sub = new Subscription(connection, WARM_UP);
+    sub.covered = new LiveEvent.Position(LiveWarmUp.EPOCH, 0); // as a subscription at the top of its history starts
+    connection.subscriptions.add(sub);
+    index.add(sub);
+    LiveMessage confirmation = new LiveMessage("subscribed", null, LiveProtocol.subscribed(WARM_UP.name()));
+    try {
+      connection.write(confirmation); // not counted as delivered: no client had it
+    } finally {
+      confirmation.release();
+    }
+  }
+
+  /** A warm-up broadcast to this loop's warm-up sockets, pinged first when the round says so. */
+  private void warmUpRound(LiveWarmUp.Round round) {
+    Set<Subscription> subs = index.subscribers(LiveWarmUp.TOPIC);
+    if (subs != null && round.heartbeat()) {
+      subs.forEach(sub -> sub.connection.heartbeat());
+    }
+    dispatch(LiveWarmUp.TOPIC, round.event().onBoard(), round.event());
   }
 
   void remove(LiveConnection connection) {
@@ -269,6 +296,7 @@ final class LiveHub {
     }
     LiveMessage message = null;
     List<LiveConnection> slow = null;
+    int sent = 0;
     try {
       for (Subscription sub : subs) {
         if (!sub.wants(event) || sub.alreadyReplayed(event)) {
@@ -292,31 +320,28 @@ final class LiveHub {
           message = new LiveMessage(event.type(), event.deleted() ? null : Long.toString(event.pinId()),
               event.message(topic, at));
         }
-        if (!offer(sub.connection, message)) {
-          (slow == null ? slow = new ArrayList<>() : slow).add(sub.connection);
+        LiveConnection c = sub.connection;
+        if (c.closed) {
+          continue;
         }
+        if (c.queued() >= config.maxQueuedMessages()) {
+          (slow == null ? slow = new ArrayList<>() : slow).add(c);
+          continue;
+        }
+        c.write(message);
+        sent++;
       }
     } finally {
       if (message != null) {
         message.release();
       }
+      if (sent > 0 && !topic.equals(LiveWarmUp.TOPIC)) {
+        relay.delivered().increment(sent); // once per broadcast, not once per socket
+      }
     }
     if (slow != null) {
       slow.forEach(this::closeSlow);
     }
-  }
-
-  /** Writes unless the connection's queue is full; false means it is a slow consumer. */
-  private boolean offer(LiveConnection c, LiveMessage message) {
-    if (c.closed) {
-      return true;
-    }
-    if (c.queued() >= config.maxQueuedMessages()) {
-      return false;
-    }
-    c.write(message);
-    relay.delivered().increment();
-    return true;
   }
 
   void closeSlow(LiveConnection c) {
@@ -334,14 +359,22 @@ final class LiveHub {
     remove(c);
   }
 
-  /** Offers a message meant for this connection alone. */
+  /** Writes a message meant for this connection alone, unless its queue is full: false means a slow consumer. */
   boolean offer(LiveConnection c, String event, String id, String json) {
+    if (c.closed) {
+      return true;
+    }
+    if (c.queued() >= config.maxQueuedMessages()) {
+      return false;
+    }
     LiveMessage message = new LiveMessage(event, id, json);
     try {
-      return offer(c, message);
+      c.write(message);
     } finally {
       message.release();
     }
+    relay.delivered().increment();
+    return true;
   }
 
   void send(LiveConnection c, String event, String id, String json) {

@@ -48,6 +48,7 @@ public final class LiveRelay implements Background {
       new java.util.concurrent.ConcurrentHashMap<>();
   private final LiveTickets tickets;
   private final TopicHistory history;
+  private final LiveWarmUp warmUp = new LiveWarmUp();
   private final String channel;
 
   public LiveRelay(LocalEvents events, ClusterChannel cluster, PinHydrator pins, SessionStore sessions,
@@ -67,6 +68,8 @@ public final class LiveRelay implements Background {
     cluster.onResubscribed(() -> events.publish(new Resubscribed()));
     Gauge.builder("pinstream.live.connections", connections, AtomicInteger::get)
         .description("Open live connections (WebSocket and SSE)").register(metrics);
+    Gauge.builder("pinstream.live.warm_up.messages", warmUp, LiveWarmUp::messages)
+        .description("Messages the start-up warm-up of the live path received (LiveWarmUp)").register(metrics);
     this.delivered = Counter.builder("pinstream.live.delivered").description("Live messages written to clients")
         .register(metrics);
     this.slowConsumers = Counter.builder("pinstream.live.slow_consumers")
@@ -117,6 +120,21 @@ public final class LiveRelay implements Background {
   /** Receives {@link Resubscribed} on the calling hub's event loop. */
   void onResubscribed(Runnable action) {
     events.consumer(Resubscribed.class, r -> action.run());
+  }
+
+  /** This node's start-up warm-up of the live path ({@link LiveWarmUp}). */
+  public LiveWarmUp warmUp() {
+    return warmUp;
+  }
+
+  /** Hands a warm-up round to every hub of this node (never to other nodes). */
+  void warmUp(LiveWarmUp.Round round) {
+    events.publish(round);
+  }
+
+  /** Receives warm-up rounds on the calling hub's event loop. */
+  void onWarmUp(io.vertx.core.Handler<LiveWarmUp.Round> hub) {
+    events.consumer(LiveWarmUp.Round.class, hub);
   }
 
   ClusterChannel.Type<LiveEvent> pinEvents() {

@@ -12,9 +12,11 @@ import io.vertx.redis.client.RedisAPI;
 import io.vertx.sqlclient.Pool;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
- * {@code /health} (the process runs) and {@code /ready} (PostgreSQL and Redis answer), on the public
+ * {@code /health} (the process runs) and {@code /ready} (PostgreSQL and Redis answer, the start-up warm-up is
+ * over), on the public
  * port and the management port; {@code /metrics} only on the management port ({@link #mountManagement}),
  * which listens on loopback unless the operator says otherwise.
  */
@@ -24,8 +26,11 @@ public final class OpsApi {
   private final Pool pg;
   private final RedisAPI redis;
   private final PrometheusMeterRegistry metrics;
+  /** True while the node runs its live path once before taking traffic (io.pinstream.live.LiveWarmUp). */
+  private final BooleanSupplier warmingUp;
 
-  public OpsApi(Vertx vertx, Pool pg, RedisAPI redis, PrometheusMeterRegistry metrics) {
+  public OpsApi(Vertx vertx, Pool pg, RedisAPI redis, PrometheusMeterRegistry metrics, BooleanSupplier warmingUp) {
+    this.warmingUp = warmingUp;
     this.vertx = vertx;
     this.pg = pg;
     this.redis = redis;
@@ -49,12 +54,17 @@ public final class OpsApi {
     Future<Boolean> postgres = check(pg.query("SELECT 1").execute());
     Future<Boolean> cache = check(redis.ping(List.of()));
     Future.join(postgres, cache).onComplete(done -> {
-      boolean up = postgres.result() && cache.result();
+      boolean warming = warmingUp.getAsBoolean();
+      boolean up = postgres.result() && cache.result() && !warming;
+      JsonObject checks = new JsonObject()
+          .put("postgres", postgres.result() ? "up" : "down")
+          .put("redis", cache.result() ? "up" : "down");
+      if (warming) {
+        checks.put("warm_up", "running");
+      }
       JsonObject body = new JsonObject()
           .put("status", up ? "ready" : "unavailable")
-          .put("checks", new JsonObject()
-              .put("postgres", postgres.result() ? "up" : "down")
-              .put("redis", cache.result() ? "up" : "down"));
+          .put("checks", checks);
       if (!up) {
         ctx.response().putHeader("Retry-After", "5");
       }

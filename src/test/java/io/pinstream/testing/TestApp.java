@@ -76,6 +76,8 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
         .put("key_prefix", "test:" + runId + ":");
     json.getJsonObject("http").put("port", 0).put("instances", 1).put("host", "127.0.0.1").put("shutdown_grace_seconds", 5);
     json.getJsonObject("management").put("port", 0);
+    // The start-up warm-up of the live path costs seconds per start; LiveWarmUpTest runs it.
+    json.getJsonObject("live").put("warm_up_connections", 0);
     // Merchants' domains count as verified (example.com and friends cannot serve a token);
     // DomainVerificationTest checks the real thing against a local server.
     json.getJsonObject("shop").put("domain_verification", "off");

@@ -1,0 +1,228 @@
+package io.pinstream.live;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs the live path for real before the node says it is ready: a few thousand WebSockets from this
+ * process to itself are opened (the handshake), subscribed, pinged, sent pin-sized messages by each
+ * hub through the same dispatch and socket writes as a real pin, and closed, a thousand at a time;
+ * then the node waits for the JIT compiler to go quiet. Only then does {@code /ready} answer 200.
+ *
+ * <p>Why: the first traffic of a new node is typically a reconnect wave after a deploy, thousands of
+ * clients at once, and a JVM seconds old runs that code interpreted, then spends a compiler thread's
+ * worth of CPU for tens of seconds compiling it, on a machine whose every core the broadcast needs.
+ * Measured with the burst shape of LiveBenchmark (BENCHMARKS.md, "Live push"): on a 2-core box the
+ * compiler threads took about 40% of the server's CPU while the first pins were broadcast.
+ *
+ * <p>The warm-up's sockets present a random key of this process in a header ({@link #HEADER}) and
+ * are subscribed to a topic no client can name ({@code board:0}: board ids start at 1), so no client
+ * sees a warm-up message and the warm-up needs no account, board or database row. The key is only
+ * accepted while the warm-up runs. Nothing leaves the node: the rounds go to its hubs over the local
+ * event bus, not through Redis.
+ */
+public final class LiveWarmUp {
+  static final String HEADER = "X-Pinstream-Warm-Up";
+  static final String TOPIC = Topic.board(0);
+  /**
+   * Broadcasts per batch of sockets. With the default 5,000 sockets in batches of 1,000 the hubs write
+   * 75,000 messages: past the counts at which HotSpot's C2 compiles the dispatch loop (an on-stack
+   * replacement after ~60,000 iterations) and the per-socket write path.
+   */
+  static final int ROUNDS_PER_BATCH = 15;
+  /** Sockets open at once (each costs the process two file descriptors: both ends are here). */
+  private static final int MAX_OPEN = 1000;
+  private static final int MIN_BATCH = 50;
+  private static final int DESCRIPTOR_RESERVE = 1024;
+  /** The warm-up topic's epoch: its messages carry positions, as a board's do. */
+  static final String EPOCH = "warmup";
+  private static final long ROUND_TIMEOUT_MS = 2000;
+  /** The JIT counts as quiet when it compiled for less than this many ms in the last interval. */
+  private static final long QUIET_COMPILE_MS = 40;
+  private static final long QUIET_INTERVAL_MS = 500;
+  private static final long MAX_QUIET_WAIT_MS = 15_000;
+  private static final Logger log = LoggerFactory.getLogger(LiveWarmUp.class);
+
+  private final String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+  private volatile boolean running;
+  /** Messages the last warm-up's sockets received (the pinstream.live.warm_up.messages gauge). */
+  private final AtomicLong received = new AtomicLong();
+
+  /** A round of the warm-up, handed to every hub on its own event loop; {@code heartbeat}: ping its sockets first. */
+  record Round(LiveEvent event, boolean heartbeat) {
+  }
+
+  /** Messages the last warm-up's sockets received: one "subscribed" each, then one per round of its batch. */
+  long messages() {
+    return received.get();
+  }
+
+  /** Whether the node is warming up (its readiness probe then says 503). */
+  public boolean running() {
+    return running;
+  }
+
+  /** Whether a handshake carrying this header value is one of the warm-up's own sockets. */
+  boolean admits(String header) {
+    return running && header != null
+        && MessageDigest.isEqual(key.getBytes(StandardCharsets.US_ASCII), header.getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /**
+   * Opens {@code connections} WebSockets to {@code host:port}, at most {@value #MAX_OPEN} at a time
+   * (fewer where the file descriptor limit says so); each batch is subscribed, gets
+   * {@value #ROUNDS_PER_BATCH} broadcasts and a heartbeat, and is closed. Then waits for the JIT to go
+   * quiet. Never fails: a warm-up that goes wrong is logged and the node starts cold.
+   */
+  public Future<Void> run(Vertx vertx, LiveRelay relay, String host, int port, int connections) {
+    int batch = Math.min(Math.min(connections, MAX_OPEN), descriptorBudget());
+    if (connections <= 0 || batch < MIN_BATCH) {
+      if (connections > 0) {
+        log.info("live warm-up skipped: the file descriptor limit leaves room for {} sockets", batch);
+      }
+      return Future.succeededFuture();
+    }
+    running = true;
+    received.set(0);
+    long started = System.nanoTime();
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions()
+        .setMaxConnections(batch).setConnectTimeout(10_000).setMaxFrameSize(1 << 16));
+    WebSocketConnectOptions target = new WebSocketConnectOptions().setHost(connectHost(host)).setPort(port)
+        .setURI(LiveApi.PATH).addHeader(HEADER, key);
+    String pin = samplePin();
+    long[] expected = {0};
+    long[] round = {0};
+    Future<Void> chain = Future.succeededFuture();
+    for (int opened = 0; opened < connections; opened += batch) {
+      int size = Math.min(batch, connections - opened);
+      chain = chain.compose(v -> batch(vertx, relay, client, target, size, pin, expected, round));
+    }
+    long[] broadcastDone = new long[1];
+    return chain
+        .compose(v -> {
+          broadcastDone[0] = System.nanoTime();
+          return client.close();
+        })
+        .compose(v -> jitQuiet(vertx))
+        .transform(done -> {
+          running = false;
+          long ms = (System.nanoTime() - started) / 1_000_000;
+          if (done.succeeded()) {
+            log.info("live warm-up: {} sockets ({} at a time), {} broadcasts, {} messages in {} ms, then {} ms until the "
+                    + "JIT compiler was quiet", connections, batch, round[0], received.get(),
+                (broadcastDone[0] - started) / 1_000_000, (System.nanoTime() - broadcastDone[0]) / 1_000_000);
+          } else {
+            log.warn("live warm-up stopped after {} ms ({} messages): {}; the node starts cold", ms, received.get(),
+                done.cause().toString());
+            client.close();
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * One batch: {@code size} sockets opened and subscribed, {@value #ROUNDS_PER_BATCH} broadcasts (each
+   * once every socket has the one before, so no buffer fills) with a heartbeat halfway, then closed.
+   */
+  private Future<Void> batch(Vertx vertx, LiveRelay relay, WebSocketClient client, WebSocketConnectOptions target,
+                             int size, String pin, long[] expected, long[] round) {
+    List<Future<WebSocket>> opening = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      opening.add(client.connect(target).onSuccess(ws -> ws.textMessageHandler(text -> received.incrementAndGet())));
+    }
+    expected[0] += size; // every socket is told "subscribed" first: then all are in their hub's topic index
+    Future<Void> chain = Future.all(opening).compose(all -> awaitCount(vertx, received, expected[0]));
+    for (int r = 0; r < ROUNDS_PER_BATCH; r++) {
+      boolean heartbeat = r == ROUNDS_PER_BATCH / 2;
+      chain = chain.compose(v -> {
+        long n = ++round[0];
+        relay.warmUp(new Round(new LiveEvent(n, 0, "warm_up", 0, pin, new LiveEvent.Position(EPOCH, n), null, null),
+            heartbeat));
+        expected[0] += size;
+        return awaitCount(vertx, received, expected[0]);
+      });
+    }
+    return chain.compose(v -> Future.join(opening.stream().map(ws -> ws.result().close()).toList())).mapEmpty();
+  }
+
+  /** How many loopback sockets the process can open for the warm-up: two descriptors each, a reserve kept. */
+  private static int descriptorBudget() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+      long free = unix.getMaxFileDescriptorCount() - unix.getOpenFileDescriptorCount() - DESCRIPTOR_RESERVE;
+      return (int) Math.max(0, Math.min(Integer.MAX_VALUE, free / 2));
+    }
+    return MAX_OPEN;
+  }
+
+  private static String connectHost(String host) {
+    return host == null || host.isEmpty() || "0.0.0.0".equals(host) ? "127.0.0.1" : "::".equals(host) ? "::1" : host;
+  }
+
+  /** Until {@code counter} reaches {@code target}, checked every millisecond; fails after a while. */
+  private static Future<Void> awaitCount(Vertx vertx, AtomicLong counter, long target) {
+    Promise<Void> reached = Promise.promise();
+    long deadline = System.currentTimeMillis() + ROUND_TIMEOUT_MS;
+    vertx.setPeriodic(0, 1, id -> {
+      if (counter.get() >= target) {
+        vertx.cancelTimer(id);
+        reached.tryComplete();
+      } else if (System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        reached.tryFail("only " + counter.get() + " of " + target + " warm-up messages arrived");
+      }
+    });
+    return reached.future();
+  }
+
+  /**
+   * Until the JIT compiled for less than {@value #QUIET_COMPILE_MS} ms in a {@value #QUIET_INTERVAL_MS} ms
+   * interval (what the warm-up made hot is compiled), at most {@value #MAX_QUIET_WAIT_MS} ms.
+   */
+  private static Future<Void> jitQuiet(Vertx vertx) {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> quiet = Promise.promise();
+    long giveUp = System.currentTimeMillis() + MAX_QUIET_WAIT_MS;
+    long[] last = {jit.getTotalCompilationTime()};
+    vertx.setPeriodic(QUIET_INTERVAL_MS, id -> {
+      long now = jit.getTotalCompilationTime();
+      if (now - last[0] < QUIET_COMPILE_MS || System.currentTimeMillis() > giveUp) {
+        vertx.cancelTimer(id);
+        quiet.tryComplete();
+      }
+      last[0] = now;
+    });
+    return quiet.future();
+  }
+
+  /** A pin's JSON the size and shape of a real one (about 900 bytes), for messages like the real ones. */
+  private static String samplePin() {
+    return "{\"id\":\"7411939420469248000\",\"board_id\":\"7411939420469247999\",\"owner\":{\"id\":\"7411939420469247998\","
+        + "\"username\":\"warm_up\",\"display_name\":\"Warm-up\"},\"title\":\"Linen summer dress with a square neckline\","
+        + "\"description\":\"Warm-up message of a starting node: never sent to a client.\",\"link\":null,"
+        + "\"media\":{\"id\":\"7411939420469247997\",\"status\":\"ready\",\"width\":1200,\"height\":1600,"
+        + "\"dominant_color\":\"#c8b49a\",\"images\":{\"236x\":{\"url\":\"/i/0000000000000000000000000000000000000000000000000000000000000000/236x.jpg\","
+        + "\"width\":236,\"height\":315},\"474x\":{\"url\":\"/i/0000000000000000000000000000000000000000000000000000000000000000/474x.jpg\","
+        + "\"width\":474,\"height\":632},\"736x\":{\"url\":\"/i/0000000000000000000000000000000000000000000000000000000000000000/736x.jpg\","
+        + "\"width\":736,\"height\":981}}},\"save_count\":0,\"product\":null,\"created_at\":\"2026-11-30T00:00:00Z\"}";
+  }
+}
