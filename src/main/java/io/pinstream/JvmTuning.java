@@ -5,7 +5,13 @@ import com.sun.management.VMOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.management.ObjectName;
+import java.io.IOException;
+import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,9 +24,24 @@ import java.util.Map;
  * <p>The heap keeps 10-30% free after a collection instead of G1's 40-70%: a live node's heap is
  * mostly connection state that lives as long as its connection, so the default headroom was a
  * third more resident memory per idle connection, for nothing.
+ *
+ * <p>Compiler directives ({@value #DIRECTIVES}, added through HotSpot's diagnostic command MBean, as
+ * {@code jcmd Compiler.directives_add} would): the service's own code and its network libraries
+ * are compiled by C1 only, not C2; image processing and cryptography keep C2. A live node's event
+ * loops spend over 80% of their time in the kernel's send(2), so C2's faster code gains them little,
+ * while C2 compiling the network stack after a reconnect wave took a third of a 2-core machine for
+ * tens of seconds, exactly when every core was needed: with C1 alone the server's CPU per delivered
+ * message right after a 10,000-socket wave went from 31 to 18 us and the p99 from 1.2 s to 0.3 s
+ * (BENCHMARKS.md, "Live push", round four). {@code PINSTREAM_JIT=c2}, or any compiler option of the
+ * operator's own ({@code -XX:TieredStopAtLevel}, {@code -XX:CompilerDirectivesFile}), leaves every
+ * method to C2 as the JVM's default does.
  */
 final class JvmTuning {
   private static final Logger log = LoggerFactory.getLogger(JvmTuning.class);
+
+  /** Which methods C2 may compile: a resource of the jar. */
+  static final String DIRECTIVES = "jvm/compiler-directives.json";
+  private static boolean directivesAdded;
 
   /** In the order they can be set (each must keep MinHeapFreeRatio <= MaxHeapFreeRatio). */
   static final Map<String, String> OPTIONS = new LinkedHashMap<>();
@@ -33,8 +54,70 @@ final class JvmTuning {
   private JvmTuning() {
   }
 
-  /** Applies every option still at the JVM's default; returns what was set. */
+  /** Applies every option still at the JVM's default, and the compiler directives once; returns what was set. */
   static Map<String, String> apply() {
+    Map<String, String> set = applyHeapOptions();
+    if (applyCompilerDirectives(System.getenv("PINSTREAM_JIT"))) {
+      set.put("compiler directives", DIRECTIVES);
+    }
+    return set;
+  }
+
+  /**
+   * Adds the compiler directives, unless added already, turned off ({@code jit} is "c2") or the operator
+   * set compiler options; true when added now.
+   */
+  static synchronized boolean applyCompilerDirectives(String jit) {
+    if (directivesAdded || "c2".equalsIgnoreCase(jit) || operatorChoseCompiler()) {
+      return false;
+    }
+    Path file = null;
+    try (InputStream in = JvmTuning.class.getResourceAsStream("/" + DIRECTIVES)) {
+      if (in == null) {
+        throw new IOException(DIRECTIVES + " is not in the jar");
+      }
+      file = Files.createTempFile("pinstream-compiler-directives", ".json");
+      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+      Object answer = ManagementFactory.getPlatformMBeanServer().invoke(
+          new ObjectName("com.sun.management:type=DiagnosticCommand"), "compilerDirectivesAdd",
+          new Object[] {new String[] {file.toString()}}, new String[] {String[].class.getName()});
+      String text = String.valueOf(answer).trim();
+      if (!text.matches("\\d+ compiler directives added")) {
+        log.info("compiler directives not applied: {}", text);
+        return false;
+      }
+      directivesAdded = true;
+      log.debug("{}: {}", DIRECTIVES, text);
+      return true;
+    } catch (Exception | LinkageError e) {
+      log.info("compiler directives not applied (every method stays with C2): {}", e.toString());
+      return false;
+    } finally {
+      if (file != null) {
+        try {
+          Files.deleteIfExists(file); // read when added
+        } catch (IOException ignored) {
+          // a temporary file
+        }
+      }
+    }
+  }
+
+  private static boolean operatorChoseCompiler() {
+    try {
+      HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+      for (String name : new String[] {"TieredStopAtLevel", "CompilerDirectivesFile", "TieredCompilation"}) {
+        if (hotspot.getVMOption(name).getOrigin() != VMOption.Origin.DEFAULT) {
+          return true;
+        }
+      }
+      return false;
+    } catch (RuntimeException | LinkageError e) {
+      return false; // not HotSpot, or an option it does not have: the directives command decides
+    }
+  }
+
+  private static Map<String, String> applyHeapOptions() {
     Map<String, String> set = new LinkedHashMap<>();
     HotSpotDiagnosticMXBean hotspot;
     try {

@@ -1,9 +1,11 @@
 package io.pinstream;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,5 +25,29 @@ class JvmTuningTest {
       }
     });
     assertThat(JvmTuning.apply()).as("nothing left to set the second time").isEmpty();
+  }
+
+  @Test
+  @DisplayName("the compiler directives are in force once applied: C2 for images and cryptography, C1 for the rest")
+  void compilerDirectives() throws Exception {
+    assertThat(JvmTuning.applyCompilerDirectives("c2")).as("PINSTREAM_JIT=c2 turns them off").isFalse();
+    JvmTuning.apply(); // added now, or by the test above
+    String printed = diagnosticCommand("compilerDirectivesPrint");
+    assertThat(printed).contains("at/favre/lib/crypto/*.*").contains("net/coobird/*.*").contains("*.*");
+    assertThat(JvmTuning.applyCompilerDirectives(null)).as("added once").isFalse();
+  }
+
+  /** The rest of the suite runs in this JVM: give it the JVM's own compiler policy back. */
+  @AfterAll
+  static void removeDirectives() throws Exception {
+    while (diagnosticCommand("compilerDirectivesPrint").contains("net/coobird")) {
+      diagnosticCommand("compilerDirectivesRemove");
+    }
+  }
+
+  private static String diagnosticCommand(String operation) throws Exception {
+    return String.valueOf(ManagementFactory.getPlatformMBeanServer().invoke(
+        new ObjectName("com.sun.management:type=DiagnosticCommand"), operation, new Object[] {new String[0]},
+        new String[] {String[].class.getName()}));
   }
 }
