@@ -36,7 +36,7 @@ import java.util.Map;
  * operator's own ({@code -XX:TieredStopAtLevel}, {@code -XX:CompilerDirectivesFile}), leaves every
  * method to C2 as the JVM's default does.
  */
-final class JvmTuning {
+public final class JvmTuning {
   private static final Logger log = LoggerFactory.getLogger(JvmTuning.class);
 
   /** Which methods C2 may compile: a resource of the jar. */
@@ -54,8 +54,11 @@ final class JvmTuning {
   private JvmTuning() {
   }
 
-  /** Applies every option still at the JVM's default, and the compiler directives once; returns what was set. */
-  static Map<String, String> apply() {
+  /**
+   * Applies every option still at the JVM's default, and the compiler directives once; returns what was
+   * set. Main calls it first thing; so do the in-process benchmarks, which measure the product as it runs.
+   */
+  public static Map<String, String> apply() {
     Map<String, String> set = applyHeapOptions();
     if (applyCompilerDirectives(System.getenv("PINSTREAM_JIT"))) {
       set.put("compiler directives", DIRECTIVES);

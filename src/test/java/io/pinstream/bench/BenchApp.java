@@ -34,6 +34,7 @@ final class BenchApp implements AutoCloseable {
   final ApiClient api;
 
   BenchApp(Consumer<JsonObject> customize) throws Exception {
+    io.pinstream.JvmTuning.apply(); // the JVM settings java -jar gets: what is measured is what runs
     ((Logger) LoggerFactory.getLogger("access")).setLevel(Level.OFF);
     JsonObject json = ConfigLoader.defaults();
     String db = "pinstream_bench_" + System.currentTimeMillis();
