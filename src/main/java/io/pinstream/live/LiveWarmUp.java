@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Why: the first traffic of a new node is typically a reconnect wave after a deploy, thousands of
  * clients at once, and a JVM seconds old runs that code interpreted, then spends a compiler thread's
  * worth of CPU for tens of seconds compiling it, on a machine whose every core the broadcast needs.
- * Measured with the burst shape of LiveBenchmark (BENCHMARKS.md, "Live push"): on a 2-core box the
- * compiler threads took about 40% of the server's CPU while the first pins were broadcast.
+ * Measured with the burst shape of LiveBenchmark (BENCHMARKS.md, "Live push", round four): on a 2-core
+ * box the compiler threads took about 40% of the server's CPU while the first pins were broadcast.
  *
  * <p>The warm-up's sockets present a random key of this process in a header ({@link #HEADER}) and
  * are subscribed to a topic no client can name ({@code board:0}: board ids start at 1), so no client
@@ -43,8 +43,9 @@ public final class LiveWarmUp {
   static final String TOPIC = Topic.board(0);
   /**
    * Broadcasts per batch of sockets. With the default 5,000 sockets in batches of 1,000 the hubs write
-   * 75,000 messages: past the counts at which HotSpot's C2 compiles the dispatch loop (an on-stack
-   * replacement after ~60,000 iterations) and the per-socket write path.
+   * 75,000 messages: past the counts (some 15,000 calls, or ~60,000 iterations of a loop) at which
+   * HotSpot gives the dispatch loop and the per-socket write path their final compiled form (C1's
+   * optimised code under the service's compiler directives, see JvmTuning; C2's without them).
    */
   static final int ROUNDS_PER_BATCH = 15;
   /** Sockets open at once (each costs the process two file descriptors: both ends are here). */
