@@ -3,15 +3,21 @@ package io.pinstream.search;
 import io.pinstream.pins.Pin;
 import io.pinstream.pins.PinEncoder;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * The search queries. A pin's score blends, on one scale:
@@ -20,130 +26,241 @@ import java.util.Map;
  *   saves      log10(1 + save_count): 10x the saves is worth 1
  *   freshness  years since 2025-01-01, from the pin's id: a year newer is worth 1
  * </pre>
- * The last two are the pin's {@code search_static} column (V10__search.sql). Freshness is counted from
- * a fixed origin, not from now (as trending does), so scores do not drift as time passes.
+ * The last two are {@code pin_search.static} (V15__pin_search_table.sql). Freshness is counted from a
+ * fixed origin, not from now (as trending does), so scores do not drift as time passes.
  *
- * <p>Which matches are ranked. Every match has to be read from the table (a GIN index holds no
- * scores), and a word found in 5% of a million pins has 50,000 of them, on as many pages. So a query
- * ranks at most {@link #CANDIDATES} matches: the newest ones among the newest {@link #RECENT_WINDOW}
- * pins (the pages a live table wrote last, which stay cached), found either by reading those pins
- * newest first until enough match (a common word: a few hundred rows) or through the GIN index
- * intersected with that id range (a rarer word), as PostgreSQL's statistics of the words suggest. Only a
- * word too rare to fill them there (under 1 pin in 200) is looked up among the older pins too, where
- * all its matches are ranked: exact. The price: for a common word, a much-saved pin older than its
- * newest 500 matches is not among the results.
+ * <p>Where: {@code pin_search}, one narrow row per live pin (id, static, tsvector), kept by triggers
+ * on pins, stored in id (= time) order, with a GIN index on the words and a BRIN index on the id.
+ * Every match that is checked or ranked is a row read (a GIN index holds no scores, and a phrase is
+ * checked on the row), so the design is about reading few rows, and narrow ones: a pins row is ~490
+ * bytes, a pin_search row ~300, and checking a row here cost a third to a half of checking it in pins.
+ *
+ * <p>Which matches are ranked: at most {@code n} ({@link #CANDIDATES} for a search, whose snapshot
+ * holds 500; {@link #SUGGEST_CANDIDATES} for the type-ahead, which shows 8), the newest ones first,
+ * found in windows of the newest pins that grow until there are enough ({@link #WINDOWS}; their lower
+ * ids are read once a minute):
+ * <ol>
+ *   <li>the newest 5,000 pins, read newest first until n match: all a common word needs (a word in 10%
+ *       of pins fills 500 in 5,000 rows). What it finds also measures how common the query is.</li>
+ *   <li>a query in at least {@link #WALK_SHARE} of those pins: the following pins, newest first, until n
+ *       match (at most 45,000 rows, ~ (n - found) / share of them).</li>
+ *   <li>a rarer one: through the GIN index, its matches in the smallest window that should hold
+ *       1.5 x the missing ones at the share measured (next 45,000, next 245,000, or all pins), the
+ *       window's pages picked out by the BRIN index; all of them ranked, the best kept. Then the next
+ *       window if still short, down to all pins: a rare word's matches are all ranked (exact).</li>
+ * </ol>
+ * Reading newest first suits a common query (few rows read per match) and the GIN index a rare one (no
+ * row read that does not match, but every word's whole posting list decoded: for a word in 68% of pins
+ * that alone is 24 ms), and the query's own share in the newest pins is a better guide than the
+ * planner's estimate for two words (it multiplies their shares as if independent, and it prices
+ * checking a row's tsvector at almost nothing: it once read all 100,000 newest pins for two words that
+ * matched 368 of them, 85 ms). So each statement's plan is fixed (SET LOCAL enable_bitmapscan or
+ * enable_indexscan off), not chosen. The price: for a common word, a much-saved pin older than its
+ * newest n matches is not among the results; for a window read through GIN, its best-scored matches
+ * are kept, not its newest.
+ *
+ * <p>The tsquery is written into each statement as a literal (escaped), not a parameter: a prepared
+ * statement's generic plan cannot see the words. No statement uses parallel workers or JIT compilation
+ * (SET LOCAL in the same simple query): starting workers or compiling cost more than a search.
  *
  * <p>Typos: when plain words (no "phrase", -exclusion or "or") find fewer than {@link #TYPO_BELOW}
- * pins, each word is widened with its three most similar words in {@code search_words} (pg_trgm
- * similarity on a table of distinct words, not on a million pins' names) and the full-text query runs
- * again; what it adds ranks after every exact match.
+ * pins, each word is widened with its three nearest words in {@code search_words} (edit distance,
+ * fuzzystrmatch's levenshtein, among words with the same first letter and a length within 2, which
+ * catches swapped letters; and pg_trgm similarity, which catches a wrong first letter; on a table of
+ * distinct words, not on a million pins' names) and the full-text query runs again; what it adds ranks
+ * after every exact match. The corrections are looked up while the exact words are still being
+ * searched, as soon as the newest pins show they are rare.
  */
 final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
   static final int TYPO_BELOW = 10;
   static final int CANDIDATES = 500;
-  /** The newest pins that a query reads in id order before it asks the GIN index. */
-  static final int RECENT_WINDOW = 100_000;
+  static final int SUGGEST_CANDIDATES = 100;
+  /** The windows of newest pins, smallest first. */
+  static final int[] WINDOWS = {5_000, 50_000, 250_000};
+  /** A query matching this share of the newest pins is read newest first beyond the first window too. */
+  static final double WALK_SHARE = 0.015;
   private static final long FLOOR_TTL_MS = 60_000;
+  private static final String SCORE = "5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', ps.tsv, %1$s) + ps.static";
+  private static final String SERIAL = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; ";
+  /** The first n matches in (lo, hi], newest first: the primary key walked backwards. */
+  private static final String WALK = SERIAL + "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
+      + "SELECT ps.pin_id, " + SCORE + " FROM pin_search ps"
+      + " WHERE ps.pin_id > %2$d AND ps.pin_id <= %3$d AND ps.tsv @@ %1$s ORDER BY ps.pin_id DESC LIMIT %4$d";
+  /** All matches in (lo, hi], through the GIN index (and the BRIN one for the id range), the best n kept. */
+  private static final String GIN = SERIAL
+      + "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_seqscan = off; "
+      + "SELECT ps.pin_id, " + SCORE + " AS score FROM pin_search ps"
+      + " WHERE ps.pin_id > %2$d AND ps.pin_id <= %3$d AND ps.tsv @@ %1$s ORDER BY score DESC, ps.pin_id DESC LIMIT %4$d";
   /**
-   * %1$s: the tsquery, written with literals (not parameters), so that PostgreSQL plans each query with
-   * its statistics of these very words: reading the newest pins in id order until enough match suits a
-   * common word, asking the GIN index suits a rare one, and a prepared statement's generic plan cannot
-   * tell them apart. The "+ 0" keeps the older matches from being looked for by walking an index in
-   * score order (a random read per pin) instead of through the GIN index. search_serial(): no parallel
-   * workers (V10__search.sql).
+   * Each word or one of its three nearest spellings in search_words, as a tsquery ($1: lower-case words):
+   * edit distance first (at most 1 for words under 5 letters, else 2), then trigram similarity.
    */
-  private static final String RECENT = """
-      WITH s AS MATERIALIZED (SELECT %1$s AS q WHERE search_serial()),
-      c AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p
-             WHERE p.id > %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
-             ORDER BY p.id DESC LIMIT %2$d)
-      SELECT c.id FROM c, s
-       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC""";
-  /** %4$s: the recent matches' ids (a literal array), %5$d: how many older ones are wanted. */
-  private static final String WITH_OLDER = """
-      WITH s AS MATERIALIZED (SELECT %1$s AS q WHERE search_serial()),
-      older AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p
-                 WHERE p.id <= %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
-                 ORDER BY p.search_static + 0 DESC LIMIT %5$d),
-      recent AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p WHERE p.id = ANY (%4$s::bigint[]))
-      SELECT c.id FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) c, s
-       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC""";
-  /** Each word or one of its three nearest spellings in search_words, as a tsquery ($1: lower-case words). */
   private static final String CORRECTED = """
       SELECT to_tsquery('english', coalesce(string_agg('(' || quote_literal(t.w) || coalesce(' | ' || (
                  SELECT string_agg(quote_literal(x.word), ' | ') FROM (
-                   SELECT sw.word FROM search_words sw WHERE sw.word % t.w
-                    ORDER BY similarity(sw.word, t.w) DESC, sw.word LIMIT 3) x), '') || ')', ' & ' ORDER BY t.n), ''))::text
+                   SELECT c.word FROM (
+                       SELECT sw.word FROM search_words sw WHERE sw.word % t.w
+                       UNION
+                       SELECT sw.word FROM search_words sw
+                        WHERE left(sw.word, 1) = left(t.w, 1)
+                          AND char_length(sw.word) BETWEEN char_length(t.w) - 2 AND char_length(t.w) + 2
+                          AND levenshtein(sw.word, t.w) <= CASE WHEN char_length(t.w) >= 5 THEN 2 ELSE 1 END) c
+                    ORDER BY levenshtein(c.word, t.w), similarity(c.word, t.w) DESC, c.word LIMIT 3) x), '') || ')',
+               ' & ' ORDER BY t.n), ''))::text
         FROM unnest(string_to_array($1, ' ')) WITH ORDINALITY AS t(w, n)""";
+  private static final String FLOORS = "SELECT "
+      + java.util.Arrays.stream(WINDOWS)
+          .mapToObj(w -> "coalesce((SELECT pin_id FROM pin_search ORDER BY pin_id DESC OFFSET " + w + " LIMIT 1), 0)")
+          .collect(java.util.stream.Collectors.joining(", "));
 
   private final Pool pool;
   private final PinEncoder encoder;
-  private volatile long floor;
-  private volatile long floorReadAt;
-  private volatile boolean floorReading;
+  private volatile long[] floors;
+  private volatile long floorsReadAt;
+  private volatile boolean floorsReading;
 
   SearchStore(Pool pool, PinEncoder encoder) {
     this.pool = pool;
     this.encoder = encoder;
   }
 
+  /** A ranked match. */
+  private record Scored(long id, double score) {
+  }
+
+  private static final Comparator<Scored> BEST_FIRST =
+      Comparator.comparingDouble(Scored::score).reversed().thenComparing(Comparator.comparingLong(Scored::id).reversed());
+
   /**
    * The ids of the best {@code limit} pins for the query, best first: exact matches, then (when those
    * are fewer than {@link #TYPO_BELOW}) typo matches. {@code typed}: the last word may be unfinished (then
-   * typo matches only when nothing else is found).
+   * typo matches only when nothing else is found, and fewer candidates are ranked).
    */
   Future<List<Long>> rank(SearchQuery query, boolean typed, int limit) {
     String words = typed ? query.typed() : query.words();
-    return recentFloor().compose(floor -> {
-      Future<List<Long>> exact = words.isEmpty() && query.cjk().isEmpty()
-          ? Future.succeededFuture(List.of())
-          : run(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
-              floor, limit);
-      return exact.compose(found -> {
-        // While typing, a near spelling only helps where the prefix finds nothing at all.
-        if (found.size() >= (typed ? 1 : Math.min(TYPO_BELOW, limit)) || query.typo().isEmpty()) {
-          return Future.succeededFuture(found);
+    int n = typed ? Math.min(SUGGEST_CANDIDATES, Math.max(limit, 1)) : CANDIDATES;
+    int enough = typed ? 1 : Math.min(TYPO_BELOW, limit);
+    boolean mayCorrect = !query.typo().isEmpty();
+    return floors().compose(f -> {
+      Promise<String> corrected = Promise.promise();
+      AtomicBoolean lookedUp = new AtomicBoolean();
+      // Looked up as soon as the newest pins show the words are rare, while the rest of the search runs.
+      Runnable lookUp = () -> {
+        if (mayCorrect && !typed && lookedUp.compareAndSet(false, true)) {
+          correct(query.typo()).onComplete(corrected);
         }
-        return pool.preparedQuery(CORRECTED).execute(Tuple.of(query.typo()))
-            .compose(rows -> {
-              String corrected = rows.iterator().next().getString(0);
-              if (corrected == null || corrected.isEmpty()) {
-                return Future.succeededFuture(List.<Long>of());
+      };
+      Future<List<Scored>> exact = words.isEmpty() && query.cjk().isEmpty()
+          ? Future.succeededFuture(List.of())
+          : candidates(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
+              f, n, probed -> {
+                if (probed < enough) {
+                  lookUp.run();
+                }
+              });
+      return exact.compose(found -> {
+        List<Long> ids = found.stream().map(Scored::id).toList();
+        if (found.size() >= enough || !mayCorrect) {
+          return Future.succeededFuture(ids.subList(0, Math.min(limit, ids.size())));
+        }
+        lookUp.run(); // when not started yet
+        Future<String> correction = typed ? correct(query.typo()) : corrected.future();
+        return correction.compose(tsq -> {
+              if (tsq == null || tsq.isEmpty()) {
+                return Future.succeededFuture(List.<Scored>of());
               }
               String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
-              return run("(" + literal(corrected) + "::tsquery" + cjk + ")", floor, limit);
+              return candidates("(" + literal(tsq) + "::tsquery" + cjk + ")", f, n, probed -> { });
             })
             .map(near -> {
-              LinkedHashSet<Long> all = new LinkedHashSet<>(found);
-              all.addAll(near);
-              return new ArrayList<>(all).subList(0, Math.min(all.size(), limit));
+              LinkedHashSet<Long> all = new LinkedHashSet<>(ids);
+              near.forEach(s -> all.add(s.id()));
+              List<Long> out = new ArrayList<>(all);
+              return out.subList(0, Math.min(out.size(), limit));
             });
       });
     });
   }
 
+  private Future<String> correct(String words) {
+    return pool.preparedQuery(CORRECTED).execute(Tuple.of(words)).map(rows -> rows.iterator().next().getString(0));
+  }
+
   /**
-   * The best matches, at most {@link #CANDIDATES}, ranked, cut to {@code limit}: the newest matches
-   * among the newest {@link #RECENT_WINDOW} pins first; only when those are too few, the older matches
-   * too (a second statement, so that a common word's query is never planned, and JIT-compiled, with a
-   * scan of older pins that it does not run).
+   * The best of the newest {@code n} (or so) matches of {@code tsquery}, ranked, best first (see the class
+   * comment). {@code probed} hears how many the first window held, before the rest is searched.
    */
-  private Future<List<Long>> run(String tsquery, long floor, int limit) {
-    return ids(pool.query(RECENT.formatted(tsquery, CANDIDATES, floor)).execute()).compose(recent -> {
-      if (recent.size() >= CANDIDATES || floor == 0) {
-        return Future.succeededFuture(recent.subList(0, Math.min(limit, recent.size())));
+  private Future<List<Scored>> candidates(String tsquery, long[] f, int n, IntConsumer probed) {
+    return scored(WALK.formatted(tsquery, f[0], Long.MAX_VALUE, n)).compose(newest -> {
+      probed.accept(newest.size());
+      if (newest.size() >= n || f[0] == 0) {
+        return Future.succeededFuture(sorted(newest));
       }
-      String ids = recent.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "'{", "}'"));
-      return ids(pool.query(WITH_OLDER.formatted(tsquery, CANDIDATES, floor, ids, CANDIDATES - recent.size())).execute())
-          .map(all -> all.subList(0, Math.min(limit, all.size())));
+      double share = newest.size() / (double) WINDOWS[0];
+      if (share >= WALK_SHARE) {
+        return scored(WALK.formatted(tsquery, f[1], f[0], n - newest.size()))
+            .compose(next -> {
+              List<Scored> all = new ArrayList<>(newest);
+              all.addAll(next);
+              return all.size() >= n || f[1] == 0 ? Future.succeededFuture(all) : throughGin(tsquery, f, 1, all, share, n);
+            })
+            .map(SearchStore::sorted);
+      }
+      return throughGin(tsquery, f, 0, new ArrayList<>(newest), share, n).map(SearchStore::sorted);
     });
   }
 
-  /** The statements of a search, for EXPLAIN (SearchBenchmark): the recent matches, and with the older ones. */
-  static List<String> rankSql(String tsquery, long floor) {
-    return List.of(RECENT.formatted(tsquery, CANDIDATES, floor),
-        WITH_OLDER.formatted(tsquery, CANDIDATES, floor, "'{}'", CANDIDATES));
+  /**
+   * Adds the best matches of the pins below window {@code from}'s floor, a window at a time, the first
+   * one large enough to hold 1.5 x the missing matches at {@code share}, until there are {@code n}.
+   */
+  private Future<List<Scored>> throughGin(String tsquery, long[] f, int from, List<Scored> found, double share, int n) {
+    int missing = n - found.size();
+    int to = from + 1;
+    while (to < WINDOWS.length && share * (WINDOWS[to] - WINDOWS[from]) < 1.5 * missing) {
+      to++;
+    }
+    long lo = to < WINDOWS.length ? f[to] : 0;
+    int next = to;
+    return scored(GIN.formatted(tsquery, lo, f[from], missing)).compose(more -> {
+      found.addAll(more);
+      return found.size() >= n || lo == 0 ? Future.succeededFuture(found) : throughGin(tsquery, f, next, found, share, n);
+    });
+  }
+
+  private static List<Scored> sorted(List<Scored> all) {
+    List<Scored> out = new ArrayList<>(all);
+    out.sort(BEST_FIRST);
+    return out;
+  }
+
+  /** Runs the SET LOCALs and the SELECT of one statement as one simple query (one transaction); the SELECT's rows. */
+  private Future<List<Scored>> scored(String sql) {
+    return pool.query(sql).execute().map(set -> {
+      RowSet<Row> rows = set;
+      while (rows.next() != null) {
+        rows = rows.next();
+      }
+      List<Scored> out = new ArrayList<>(rows.size());
+      rows.forEach(row -> out.add(new Scored(row.getLong(0), row.getDouble(1))));
+      return out;
+    });
+  }
+
+  /** The statements of a search, by what they do, for EXPLAIN (SearchBenchmark); each is SET LOCALs then a SELECT. */
+  static Map<String, String> rankSql(String tsquery, long[] f) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("newest " + WINDOWS[0] + " pins, newest first", WALK.formatted(tsquery, f[0], Long.MAX_VALUE, CANDIDATES));
+    out.put("next " + (WINDOWS[1] - WINDOWS[0]) + ", newest first", WALK.formatted(tsquery, f[1], f[0], CANDIDATES));
+    out.put("next " + (WINDOWS[1] - WINDOWS[0]) + " through GIN", GIN.formatted(tsquery, f[1], f[0], CANDIDATES));
+    out.put("all older than the newest " + WINDOWS[0] + " through GIN", GIN.formatted(tsquery, 0, f[0], CANDIDATES));
+    return out;
+  }
+
+  /** The windows' floors now, for EXPLAIN (SearchBenchmark). */
+  static String floorsSql() {
+    return FLOORS;
   }
 
   /** The words through {@code parser} ("websearch_to_tsquery('english', " or "to_tsquery('english', ") and/or the CJK phrases. */
@@ -162,27 +279,31 @@ final class SearchStore {
   }
 
   /**
-   * The id below which pins are older than the newest {@link #RECENT_WINDOW}: read at most once a minute
-   * (an index-only walk), the old value used meanwhile.
+   * The lowest ids of the {@link #WINDOWS} (0 where there are fewer pins): read at most once a minute
+   * (index-only walks), the old values used meanwhile.
    */
-  private Future<Long> recentFloor() {
+  private Future<long[]> floors() {
     long now = System.currentTimeMillis();
-    if (floorReadAt != 0 && now - floorReadAt < FLOOR_TTL_MS) {
-      return Future.succeededFuture(floor);
+    long[] known = floors;
+    if (known != null && (now - floorsReadAt < FLOOR_TTL_MS || floorsReading)) {
+      return Future.succeededFuture(known);
     }
-    if (floorReadAt != 0 && floorReading) {
-      return Future.succeededFuture(floor);
-    }
-    floorReading = true;
-    Future<Long> read = pool.preparedQuery("SELECT coalesce((SELECT id FROM pins ORDER BY id DESC OFFSET $1 LIMIT 1), 0)")
-        .execute(Tuple.of(RECENT_WINDOW))
-        .map(rows -> rows.iterator().next().getLong(0))
-        .onComplete(r -> floorReading = false)
+    floorsReading = true;
+    Future<long[]> read = pool.query(FLOORS).execute()
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          long[] f = new long[WINDOWS.length];
+          for (int i = 0; i < f.length; i++) {
+            f[i] = row.getLong(i);
+          }
+          return f;
+        })
+        .onComplete(r -> floorsReading = false)
         .onSuccess(f -> {
-          floor = f;
-          floorReadAt = System.currentTimeMillis();
+          floors = f;
+          floorsReadAt = System.currentTimeMillis();
         });
-    return floorReadAt == 0 ? read : Future.succeededFuture(floor);
+    return known == null ? read : Future.succeededFuture(known);
   }
 
   /** The pins of these ids as their API JSON, in this order; deleted ones left out (they vanish at once). */
@@ -207,13 +328,5 @@ final class SearchStore {
           }
           return out;
         });
-  }
-
-  private static Future<List<Long>> ids(Future<io.vertx.sqlclient.RowSet<Row>> rows) {
-    return rows.map(set -> {
-      List<Long> out = new ArrayList<>(set.size());
-      set.forEach(row -> out.add(row.getLong(0)));
-      return out;
-    });
   }
 }
