@@ -72,7 +72,6 @@ SELECT g,
 -- Loaded with the trigger off and pin_search written in one statement afterwards (what the trigger
 -- writes row by row), its indexes built once at the end: much faster than maintaining them a row at a time.
 DROP INDEX pin_search_tsv_idx;
-DROP INDEX pin_search_time_idx;
 ALTER TABLE pins DISABLE TRIGGER pins_search_write;
 INSERT INTO pins (id, board_id, owner_id, media_id, title, description, link, save_count, created_at, merchant_id,
                   product_id)
@@ -96,6 +95,7 @@ SELECT x.*
  ORDER BY x.id -- rows in the order a live table gets them: oldest first
 ON CONFLICT (id) DO NOTHING;
 ALTER TABLE pins ENABLE TRIGGER pins_search_write;
+SELECT pin_search_add_partitions((SELECT min(id) FROM pins), (SELECT max(id) FROM pins));
 INSERT INTO pin_search (pin_id, static, tsv)
 SELECT p.id, search_static(p.id, p.save_count), search_doc(p.title, p.description, b.name, m.name)
   FROM pins p
@@ -103,7 +103,6 @@ SELECT p.id, search_static(p.id, p.save_count), search_doc(p.title, p.descriptio
   LEFT JOIN merchants m ON m.id = p.merchant_id
  ORDER BY p.id;
 CREATE INDEX pin_search_tsv_idx ON pin_search USING gin (tsv) WITH (fastupdate = off);
-CREATE INDEX pin_search_time_idx ON pin_search USING brin (pin_id) WITH (pages_per_range = 32, autosummarize = on);
 INSERT INTO search_words (word)
 SELECT DISTINCT search_words_of(search_names(p.title, b.name, m.name))
   FROM pins p JOIN boards b ON b.id = p.board_id LEFT JOIN merchants m ON m.id = p.merchant_id

@@ -76,10 +76,17 @@ final class SearchStore {
   static final int TYPO_BELOW = 10;
   static final int CANDIDATES = 500;
   static final int SUGGEST_CANDIDATES = 100;
+  /** Matches ranked for a query in under {@link #COMMON_SHARE} of the newest pins (costlier to find). */
+  static final int RARE_CANDIDATES = 200;
+  static final double COMMON_SHARE = 0.05;
   /** The windows of newest pins, smallest first. */
-  static final int[] WINDOWS = {5_000, 50_000, 250_000};
+  static final int[] WINDOWS = {2_000, 50_000, 250_000};
   /** A query matching this share of the newest pins is read newest first beyond the first window too. */
-  static final double WALK_SHARE = 0.015;
+  static final double WALK_SHARE = 0.01;
+  /** The same for the type-ahead, whose prefix (san:*) is costly through GIN and which wants fewer matches. */
+  static final double TYPED_WALK_SHARE = 0.0025;
+  /** A window read through GIN should hold this many times the matches still missing, at the share measured. */
+  static final double GIN_MARGIN = 1.2;
   private static final long FLOOR_TTL_MS = 60_000;
   private static final String SCORE = "5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', ps.tsv, %1$s) + ps.static";
   private static final String SERIAL = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; ";
@@ -114,6 +121,10 @@ final class SearchStore {
           .mapToObj(w -> "coalesce((SELECT pin_id FROM pin_search ORDER BY pin_id DESC OFFSET " + w + " LIMIT 1), 0)")
           .collect(java.util.stream.Collectors.joining(", "));
 
+  private static final String ADD_PARTITIONS =
+      "SELECT pin_search_add_partitions(search_id_now(), search_id_now() + (2::bigint << 43))";
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SearchStore.class);
+
   private final Pool pool;
   private final PinEncoder encoder;
   private volatile long[] floors;
@@ -139,7 +150,7 @@ final class SearchStore {
    */
   Future<List<Long>> rank(SearchQuery query, boolean typed, int limit) {
     String words = typed ? query.typed() : query.words();
-    int n = typed ? Math.min(SUGGEST_CANDIDATES, Math.max(limit, 1)) : CANDIDATES;
+    int n = typed ? Math.max(SUGGEST_CANDIDATES, limit) : CANDIDATES;
     int enough = typed ? 1 : Math.min(TYPO_BELOW, limit);
     boolean mayCorrect = !query.typo().isEmpty();
     return floors().compose(f -> {
@@ -154,7 +165,7 @@ final class SearchStore {
       Future<List<Scored>> exact = words.isEmpty() && query.cjk().isEmpty()
           ? Future.succeededFuture(List.of())
           : candidates(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
-              f, n, probed -> {
+              f, n, typed ? TYPED_WALK_SHARE : WALK_SHARE, probed -> {
                 if (probed < enough) {
                   lookUp.run();
                 }
@@ -171,7 +182,7 @@ final class SearchStore {
                 return Future.succeededFuture(List.<Scored>of());
               }
               String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
-              return candidates("(" + literal(tsq) + "::tsquery" + cjk + ")", f, n, probed -> { });
+              return candidates("(" + literal(tsq) + "::tsquery" + cjk + ")", f, n, WALK_SHARE, probed -> { });
             })
             .map(near -> {
               LinkedHashSet<Long> all = new LinkedHashSet<>(ids);
@@ -191,23 +202,24 @@ final class SearchStore {
    * The best of the newest {@code n} (or so) matches of {@code tsquery}, ranked, best first (see the class
    * comment). {@code probed} hears how many the first window held, before the rest is searched.
    */
-  private Future<List<Scored>> candidates(String tsquery, long[] f, int n, IntConsumer probed) {
+  private Future<List<Scored>> candidates(String tsquery, long[] f, int n, double walkShare, IntConsumer probed) {
     return scored(WALK.formatted(tsquery, f[0], Long.MAX_VALUE, n)).compose(newest -> {
       probed.accept(newest.size());
-      if (newest.size() >= n || f[0] == 0) {
+      double share = newest.size() / (double) WINDOWS[0];
+      int target = share >= COMMON_SHARE ? n : Math.min(n, RARE_CANDIDATES);
+      if (newest.size() >= target || f[0] == 0) {
         return Future.succeededFuture(sorted(newest));
       }
-      double share = newest.size() / (double) WINDOWS[0];
-      if (share >= WALK_SHARE) {
-        return scored(WALK.formatted(tsquery, f[1], f[0], n - newest.size()))
+      if (share >= walkShare) {
+        return scored(WALK.formatted(tsquery, f[1], f[0], target - newest.size()))
             .compose(next -> {
               List<Scored> all = new ArrayList<>(newest);
               all.addAll(next);
-              return all.size() >= n || f[1] == 0 ? Future.succeededFuture(all) : throughGin(tsquery, f, 1, all, share, n);
+              return all.size() >= target || f[1] == 0 ? Future.succeededFuture(all) : throughGin(tsquery, f, 1, all, share, target);
             })
             .map(SearchStore::sorted);
       }
-      return throughGin(tsquery, f, 0, new ArrayList<>(newest), share, n).map(SearchStore::sorted);
+      return throughGin(tsquery, f, 0, new ArrayList<>(newest), share, target).map(SearchStore::sorted);
     });
   }
 
@@ -218,7 +230,7 @@ final class SearchStore {
   private Future<List<Scored>> throughGin(String tsquery, long[] f, int from, List<Scored> found, double share, int n) {
     int missing = n - found.size();
     int to = from + 1;
-    while (to < WINDOWS.length && share * (WINDOWS[to] - WINDOWS[from]) < 1.5 * missing) {
+    while (to < WINDOWS.length && share * (WINDOWS[to] - WINDOWS[from]) < GIN_MARGIN * missing) {
       to++;
     }
     long lo = to < WINDOWS.length ? f[to] : 0;
@@ -289,7 +301,11 @@ final class SearchStore {
       return Future.succeededFuture(known);
     }
     floorsReading = true;
-    Future<long[]> read = pool.query(FLOORS).execute()
+    // Partitions for the next weeks' pins, made before they arrive (V15__pin_search_table.sql).
+    Future<long[]> read = pool.query(ADD_PARTITIONS).execute()
+        .onFailure(e -> log.warn("search: cannot add pin_search partitions: {}", e.getMessage()))
+        .otherwise((RowSet<Row>) null)
+        .compose(ignored -> pool.query(FLOORS).execute())
         .map(rows -> {
           Row row = rows.iterator().next();
           long[] f = new long[WINDOWS.length];
