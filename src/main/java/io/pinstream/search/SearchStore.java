@@ -85,6 +85,8 @@ final class SearchStore {
   static final double WALK_SHARE = 0.01;
   /** The same for the type-ahead, whose prefix (san:*) is costly through GIN and which wants fewer matches. */
   static final double TYPED_WALK_SHARE = 0.0025;
+  /** Matches in the first window from which its share is trusted to skip a window read through GIN. */
+  static final int CONFIDENT_PROBE = 10;
   /** A window read through GIN should hold this many times the matches still missing, at the share measured. */
   static final double GIN_MARGIN = 1.2;
   private static final long FLOOR_TTL_MS = 60_000;
@@ -154,20 +156,28 @@ final class SearchStore {
     int enough = typed ? 1 : Math.min(TYPO_BELOW, limit);
     boolean mayCorrect = !query.typo().isEmpty();
     return floors().compose(f -> {
-      Promise<String> corrected = Promise.promise();
-      AtomicBoolean lookedUp = new AtomicBoolean();
-      // Looked up as soon as the newest pins show the words are rare, while the rest of the search runs.
-      Runnable lookUp = () -> {
-        if (mayCorrect && !typed && lookedUp.compareAndSet(false, true)) {
-          correct(query.typo()).onComplete(corrected);
+      String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
+      Promise<List<Scored>> near = Promise.promise();
+      AtomicBoolean started = new AtomicBoolean();
+      // The near spellings: looked up, and searched, as soon as the newest pins show the words are rare,
+      // while the exact words are still being searched among older pins (their result is dropped if the
+      // exact words turn out to find enough).
+      Runnable searchNear = () -> {
+        if (mayCorrect && started.compareAndSet(false, true)) {
+          correct(query.typo())
+              .compose(tsq -> tsq == null || tsq.isEmpty()
+                  ? Future.succeededFuture(List.<Scored>of())
+                  : candidates("(" + literal(tsq) + "::tsquery" + cjk + ")", f, n, WALK_SHARE, probed -> { }))
+              .onComplete(near);
         }
       };
       Future<List<Scored>> exact = words.isEmpty() && query.cjk().isEmpty()
           ? Future.succeededFuture(List.of())
           : candidates(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
               f, n, typed ? TYPED_WALK_SHARE : WALK_SHARE, probed -> {
-                if (probed < enough) {
-                  lookUp.run();
+                // While typing, a near spelling only helps where the prefix finds nothing at all.
+                if (probed < enough && !typed) {
+                  searchNear.run();
                 }
               });
       return exact.compose(found -> {
@@ -175,21 +185,13 @@ final class SearchStore {
         if (found.size() >= enough || !mayCorrect) {
           return Future.succeededFuture(ids.subList(0, Math.min(limit, ids.size())));
         }
-        lookUp.run(); // when not started yet
-        Future<String> correction = typed ? correct(query.typo()) : corrected.future();
-        return correction.compose(tsq -> {
-              if (tsq == null || tsq.isEmpty()) {
-                return Future.succeededFuture(List.<Scored>of());
-              }
-              String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
-              return candidates("(" + literal(tsq) + "::tsquery" + cjk + ")", f, n, WALK_SHARE, probed -> { });
-            })
-            .map(near -> {
-              LinkedHashSet<Long> all = new LinkedHashSet<>(ids);
-              near.forEach(s -> all.add(s.id()));
-              List<Long> out = new ArrayList<>(all);
-              return out.subList(0, Math.min(out.size(), limit));
-            });
+        searchNear.run(); // when not started yet
+        return near.future().map(more -> {
+          LinkedHashSet<Long> all = new LinkedHashSet<>(ids);
+          more.forEach(s -> all.add(s.id()));
+          List<Long> out = new ArrayList<>(all);
+          return out.subList(0, Math.min(out.size(), limit));
+        });
       });
     });
   }
@@ -229,8 +231,12 @@ final class SearchStore {
    */
   private Future<List<Scored>> throughGin(String tsquery, long[] f, int from, List<Scored> found, double share, int n) {
     int missing = n - found.size();
-    int to = from + 1;
-    while (to < WINDOWS.length && share * (WINDOWS[to] - WINDOWS[from]) < GIN_MARGIN * missing) {
+    // Nothing in the newest pins: a rare query, whose matches are all ranked at once. Otherwise the next
+    // window, or a larger one when the share measured says it would fall short; a share measured on a
+    // few matches is rough, so the windows grow one at a time rather than jump to all pins.
+    int to = share == 0 ? WINDOWS.length : from + 1;
+    while (to < WINDOWS.length && share * (WINDOWS[to] - WINDOWS[from]) < GIN_MARGIN * missing
+        && share * WINDOWS[0] >= CONFIDENT_PROBE) {
       to++;
     }
     long lo = to < WINDOWS.length ? f[to] : 0;
