@@ -29,47 +29,55 @@ import java.util.function.IntConsumer;
  * The last two are {@code pin_search.static} (V15__pin_search_table.sql). Freshness is counted from a
  * fixed origin, not from now (as trending does), so scores do not drift as time passes.
  *
- * <p>Where: {@code pin_search}, one narrow row per live pin (id, static, tsvector), kept by triggers
- * on pins, stored in id (= time) order, with a GIN index on the words and a BRIN index on the id.
- * Every match that is checked or ranked is a row read (a GIN index holds no scores, and a phrase is
- * checked on the row), so the design is about reading few rows, and narrow ones: a pins row is ~490
- * bytes, a pin_search row ~300, and checking a row here cost a third to a half of checking it in pins.
+ * <p>Where: {@code pin_search}, one narrow row per live pin (id, static, tsvector), kept by triggers on
+ * pins in the pin's own transaction, partitioned by id (= time, ~25 days a partition), each partition
+ * with its own GIN index. Every match that is checked or ranked is a row read (a GIN index holds no
+ * scores, and a phrase is checked on the row), and every GIN read decodes each word's posting list, so
+ * the design is about reading few rows, narrow ones, and only the newest partitions' lists: a pins row
+ * is ~490 bytes, a pin_search row ~300 (checking a row here cost a third to a half of checking it in
+ * pins); two words in 10% and 7% of a million pins cost 13 ms to decode through one GIN index, before a
+ * row was read, and a window of the newest 50,000 pins now decodes one or two partitions' share of it.
  *
- * <p>Which matches are ranked: at most {@code n} ({@link #CANDIDATES} for a search, whose snapshot
- * holds 500; {@link #SUGGEST_CANDIDATES} for the type-ahead, which shows 8), the newest ones first,
- * found in windows of the newest pins that grow until there are enough ({@link #WINDOWS}; their lower
- * ids are read once a minute):
+ * <p>Which matches are ranked: the newest ones, found in windows of the newest pins that grow until
+ * there are enough ({@link #WINDOWS}; their lower ids are read once a minute):
  * <ol>
- *   <li>the newest 5,000 pins, read newest first until n match: all a common word needs (a word in 10%
- *       of pins fills 500 in 5,000 rows). What it finds also measures how common the query is.</li>
- *   <li>a query in at least {@link #WALK_SHARE} of those pins: the following pins, newest first, until n
- *       match (at most 45,000 rows, ~ (n - found) / share of them).</li>
- *   <li>a rarer one: through the GIN index, its matches in the smallest window that should hold
- *       1.5 x the missing ones at the share measured (next 45,000, next 245,000, or all pins), the
- *       window's pages picked out by the BRIN index; all of them ranked, the best kept. Then the next
- *       window if still short, down to all pins: a rare word's matches are all ranked (exact).</li>
+ *   <li>the newest 2,000 pins, read newest first until {@link #CANDIDATES} match: all a word in a
+ *       quarter of pins needs. What it finds also measures how common the query is (its share).</li>
+ *   <li>a query in under {@link #COMMON_SHARE} of them ranks {@link #RARE_CANDIDATES} instead (so a
+ *       search of it has at most that many results; the type-ahead ranks {@link #SUGGEST_CANDIDATES});</li>
+ *   <li>a query in at least {@link #WALK_SHARE} of them ({@link #TYPED_WALK_SHARE} while typing): the
+ *       next 48,000 pins, newest first, until enough match;</li>
+ *   <li>a rarer one, or one still short: through GIN, all its matches in the next window (48,000, then
+ *       200,000, then all older pins; a window skipped when the share, measured on at least
+ *       {@link #CONFIDENT_PROBE} matches, says it would hold under {@link #GIN_MARGIN} x the missing
+ *       ones; straight to all pins when the newest 2,000 held none), all ranked, the best kept, until
+ *       enough. A rare query's matches are all ranked (exact).</li>
  * </ol>
- * Reading newest first suits a common query (few rows read per match) and the GIN index a rare one (no
- * row read that does not match, but every word's whole posting list decoded: for a word in 68% of pins
- * that alone is 24 ms), and the query's own share in the newest pins is a better guide than the
- * planner's estimate for two words (it multiplies their shares as if independent, and it prices
- * checking a row's tsvector at almost nothing: it once read all 100,000 newest pins for two words that
- * matched 368 of them, 85 ms). So each statement's plan is fixed (SET LOCAL enable_bitmapscan or
- * enable_indexscan off), not chosen. The price: for a common word, a much-saved pin older than its
- * newest n matches is not among the results; for a window read through GIN, its best-scored matches
- * are kept, not its newest.
+ * Reading newest first costs ~0.4 us a row, so 1 / share of them per match; through GIN, the lists'
+ * decoding plus a few us per match. The query's own share in the newest pins is a better guide than the
+ * planner's estimate, which multiplies two words' shares as if independent and prices checking a row's
+ * tsvector at almost nothing (it once read all 100,000 newest pins for two words that matched 368 of
+ * them, 85 ms), so each statement's plan is fixed (SET LOCAL enable_bitmapscan or enable_indexscan
+ * off), not chosen. The price: for a common word, a much-saved pin older than its newest matches is not
+ * among the results; a query in under 5% of the newest pins has at most 200 results, not 500; in a
+ * window read through GIN the best-scored matches are kept, not the newest.
  *
- * <p>The tsquery is written into each statement as a literal (escaped), not a parameter: a prepared
- * statement's generic plan cannot see the words. No statement uses parallel workers or JIT compilation
- * (SET LOCAL in the same simple query): starting workers or compiling cost more than a search.
+ * <p>The tsquery is written into each statement as a literal (escaped), not a parameter, and each
+ * statement is planned with its window's bounds as literals (partitions pruned at planning): a generic
+ * plan (a prepared statement, or PL/pgSQL functions, tried) cannot see the bounds and ANDed a
+ * primary-key range bitmap into every GIN read, 70 ms for all pins. No statement uses parallel workers
+ * or JIT compilation (SET LOCAL in the same simple query): starting workers or compiling cost more than
+ * a search. A BRIN index on the id (the table is in id order) was tried for the windows: the planner put
+ * its lossy bitmap first in the AND, which made every page with a match lossy, and all its ~30 rows
+ * were re-checked.
  *
  * <p>Typos: when plain words (no "phrase", -exclusion or "or") find fewer than {@link #TYPO_BELOW}
  * pins, each word is widened with its three nearest words in {@code search_words} (edit distance,
  * fuzzystrmatch's levenshtein, among words with the same first letter and a length within 2, which
- * catches swapped letters; and pg_trgm similarity, which catches a wrong first letter; on a table of
- * distinct words, not on a million pins' names) and the full-text query runs again; what it adds ranks
- * after every exact match. The corrections are looked up while the exact words are still being
- * searched, as soon as the newest pins show they are rare.
+ * catches swapped letters, 'gnmoe'; and pg_trgm similarity, which catches a wrong first letter; on a
+ * table of distinct words, not on a million pins' names) and the full-text query runs again; what it
+ * adds ranks after every exact match. The near spellings are looked up and searched as soon as the
+ * newest pins show the words are rare, while the exact words are still being searched among older pins.
  */
 final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
@@ -96,7 +104,7 @@ final class SearchStore {
   private static final String WALK = SERIAL + "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
       + "SELECT ps.pin_id, " + SCORE + " FROM pin_search ps"
       + " WHERE ps.pin_id > %2$d AND ps.pin_id <= %3$d AND ps.tsv @@ %1$s ORDER BY ps.pin_id DESC LIMIT %4$d";
-  /** All matches in (lo, hi], through the GIN index (and the BRIN one for the id range), the best n kept. */
+  /** All matches in (lo, hi], through the GIN indexes of the partitions it spans, the best n kept. */
   private static final String GIN = SERIAL
       + "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_seqscan = off; "
       + "SELECT ps.pin_id, " + SCORE + " AS score FROM pin_search ps"
@@ -226,8 +234,8 @@ final class SearchStore {
   }
 
   /**
-   * Adds the best matches of the pins below window {@code from}'s floor, a window at a time, the first
-   * one large enough to hold 1.5 x the missing matches at {@code share}, until there are {@code n}.
+   * Adds the best matches of the pins below window {@code from}'s floor, through GIN, a window at a time
+   * (see the class comment), until there are {@code n}.
    */
   private Future<List<Scored>> throughGin(String tsquery, long[] f, int from, List<Scored> found, double share, int n) {
     int missing = n - found.size();
