@@ -98,9 +98,17 @@ public final class SearchService {
     return store.rank(query, true, limit).compose(ids -> store.pins(ids)).map(items -> new Page(items, null));
   }
 
-  /** The ranking statements for a tsquery expression, as a search runs them: for EXPLAIN (SearchBenchmark). */
-  public static List<String> rankingSql(String tsqueryExpression, long recentFloor) {
-    return SearchStore.rankSql(tsqueryExpression, recentFloor);
+  /**
+   * The ranking statements for a tsquery expression, by what each does, as a search runs them (SET LOCALs
+   * then a SELECT), given the windows' floors ({@link #windowFloorsSql()}): for EXPLAIN (SearchBenchmark).
+   */
+  public static java.util.Map<String, String> rankingSql(String tsqueryExpression, long[] floors) {
+    return SearchStore.rankSql(tsqueryExpression, floors);
+  }
+
+  /** One row: the lowest id of each window of newest pins that a search reads. */
+  public static String windowFloorsSql() {
+    return SearchStore.floorsSql();
   }
 
   /** The snapshot's ids in [from, to), or null when there is no snapshot (expired, never kept, Redis away). */

@@ -3,15 +3,21 @@ package io.pinstream.search;
 import io.pinstream.pins.Pin;
 import io.pinstream.pins.PinEncoder;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntConsumer;
 
 /**
  * The search queries. A pin's score blends, on one scale:
@@ -20,130 +26,275 @@ import java.util.Map;
  *   saves      log10(1 + save_count): 10x the saves is worth 1
  *   freshness  years since 2025-01-01, from the pin's id: a year newer is worth 1
  * </pre>
- * The last two are the pin's {@code search_static} column (V10__search.sql). Freshness is counted from
- * a fixed origin, not from now (as trending does), so scores do not drift as time passes.
+ * The last two are {@code pin_search.static} (V15__pin_search_table.sql). Freshness is counted from a
+ * fixed origin, not from now (as trending does), so scores do not drift as time passes.
  *
- * <p>Which matches are ranked. Every match has to be read from the table (a GIN index holds no
- * scores), and a word found in 5% of a million pins has 50,000 of them, on as many pages. So a query
- * ranks at most {@link #CANDIDATES} matches: the newest ones among the newest {@link #RECENT_WINDOW}
- * pins (the pages a live table wrote last, which stay cached), found either by reading those pins
- * newest first until enough match (a common word: a few hundred rows) or through the GIN index
- * intersected with that id range (a rarer word), as PostgreSQL's statistics of the words suggest. Only a
- * word too rare to fill them there (under 1 pin in 200) is looked up among the older pins too, where
- * all its matches are ranked: exact. The price: for a common word, a much-saved pin older than its
- * newest 500 matches is not among the results.
+ * <p>Where: {@code pin_search}, one narrow row per live pin (id, static, tsvector), kept by triggers on
+ * pins in the pin's own transaction, partitioned by id (= time, ~25 days a partition), each partition
+ * with its own GIN index. Every match that is checked or ranked is a row read (a GIN index holds no
+ * scores, and a phrase is checked on the row), and every GIN read decodes each word's posting list, so
+ * the design is about reading few rows, narrow ones, and only the newest partitions' lists: a pins row
+ * is ~490 bytes, a pin_search row ~300 (checking a row here cost a third to a half of checking it in
+ * pins); two words in 10% and 7% of a million pins cost 13 ms to decode through one GIN index, before a
+ * row was read, and a window of the newest 50,000 pins now decodes one or two partitions' share of it.
+ *
+ * <p>Which matches are ranked: the newest ones, found in windows of the newest pins that grow until
+ * there are enough ({@link #WINDOWS}; their lower ids are read once a minute):
+ * <ol>
+ *   <li>the newest 2,000 pins, read newest first until {@link #CANDIDATES} match: all a word in a
+ *       quarter of pins needs. What it finds also measures how common the query is (its share).</li>
+ *   <li>a query in under {@link #COMMON_SHARE} of them ranks {@link #RARE_CANDIDATES} instead (so a
+ *       search of it has at most that many results; the type-ahead ranks {@link #SUGGEST_CANDIDATES});</li>
+ *   <li>a query in at least {@link #WALK_SHARE} of them ({@link #TYPED_WALK_SHARE} while typing): the
+ *       next 48,000 pins, newest first, until enough match;</li>
+ *   <li>a rarer one, or one still short: through GIN, all its matches in the next window (48,000, then
+ *       200,000, then all older pins; a window skipped when the share, measured on at least
+ *       {@link #CONFIDENT_PROBE} matches, says it would hold under {@link #GIN_MARGIN} x the missing
+ *       ones; straight to all pins when the newest 2,000 held none), all ranked, the best kept, until
+ *       enough. A rare query's matches are all ranked (exact).</li>
+ * </ol>
+ * Reading newest first costs ~0.4 us a row, so 1 / share of them per match; through GIN, the lists'
+ * decoding plus a few us per match. The query's own share in the newest pins is a better guide than the
+ * planner's estimate, which multiplies two words' shares as if independent and prices checking a row's
+ * tsvector at almost nothing (it once read all 100,000 newest pins for two words that matched 368 of
+ * them, 85 ms), so each statement's plan is fixed (SET LOCAL enable_bitmapscan or enable_indexscan
+ * off), not chosen. The price: for a common word, a much-saved pin older than its newest matches is not
+ * among the results; a query in under 5% of the newest pins has at most 200 results, not 500; in a
+ * window read through GIN the best-scored matches are kept, not the newest.
+ *
+ * <p>The tsquery is written into each statement as a literal (escaped), not a parameter, and each
+ * statement is planned with its window's bounds as literals (partitions pruned at planning): a generic
+ * plan (a prepared statement, or PL/pgSQL functions, tried) cannot see the bounds and ANDed a
+ * primary-key range bitmap into every GIN read, 70 ms for all pins. No statement uses parallel workers
+ * or JIT compilation (SET LOCAL in the same simple query): starting workers or compiling cost more than
+ * a search. A BRIN index on the id (the table is in id order) was tried for the windows: the planner put
+ * its lossy bitmap first in the AND, which made every page with a match lossy, and all its ~30 rows
+ * were re-checked.
  *
  * <p>Typos: when plain words (no "phrase", -exclusion or "or") find fewer than {@link #TYPO_BELOW}
- * pins, each word is widened with its three most similar words in {@code search_words} (pg_trgm
- * similarity on a table of distinct words, not on a million pins' names) and the full-text query runs
- * again; what it adds ranks after every exact match.
+ * pins, each word is widened with its three nearest words in {@code search_words} (edit distance,
+ * fuzzystrmatch's levenshtein, among words with the same first letter and a length within 2, which
+ * catches swapped letters, 'gnmoe'; and pg_trgm similarity, which catches a wrong first letter; on a
+ * table of distinct words, not on a million pins' names) and the full-text query runs again; what it
+ * adds ranks after every exact match. The near spellings are looked up and searched as soon as the
+ * newest pins show the words are rare, while the exact words are still being searched among older pins.
  */
 final class SearchStore {
   /** Typo matches are looked for when the exact words find fewer pins than this. */
   static final int TYPO_BELOW = 10;
   static final int CANDIDATES = 500;
-  /** The newest pins that a query reads in id order before it asks the GIN index. */
-  static final int RECENT_WINDOW = 100_000;
+  static final int SUGGEST_CANDIDATES = 100;
+  /** Matches ranked for a query in under {@link #COMMON_SHARE} of the newest pins (costlier to find). */
+  static final int RARE_CANDIDATES = 200;
+  static final double COMMON_SHARE = 0.05;
+  /** The windows of newest pins, smallest first. */
+  static final int[] WINDOWS = {2_000, 50_000, 250_000};
+  /** A query matching this share of the newest pins is read newest first beyond the first window too. */
+  static final double WALK_SHARE = 0.01;
+  /** The same for the type-ahead, whose prefix (san:*) is costly through GIN and which wants fewer matches. */
+  static final double TYPED_WALK_SHARE = 0.0025;
+  /** Matches in the first window from which its share is trusted to skip a window read through GIN. */
+  static final int CONFIDENT_PROBE = 10;
+  /** A window read through GIN should hold this many times the matches still missing, at the share measured. */
+  static final double GIN_MARGIN = 1.2;
   private static final long FLOOR_TTL_MS = 60_000;
+  private static final String SCORE = "5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', ps.tsv, %1$s) + ps.static";
+  private static final String SERIAL = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0; ";
+  /** The first n matches in (lo, hi], newest first: the primary key walked backwards. */
+  private static final String WALK = SERIAL + "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; "
+      + "SELECT ps.pin_id, " + SCORE + " FROM pin_search ps"
+      + " WHERE ps.pin_id > %2$d AND ps.pin_id <= %3$d AND ps.tsv @@ %1$s ORDER BY ps.pin_id DESC LIMIT %4$d";
+  /** All matches in (lo, hi], through the GIN indexes of the partitions it spans, the best n kept. */
+  private static final String GIN = SERIAL
+      + "SET LOCAL enable_indexscan = off; SET LOCAL enable_indexonlyscan = off; SET LOCAL enable_seqscan = off; "
+      + "SELECT ps.pin_id, " + SCORE + " AS score FROM pin_search ps"
+      + " WHERE %2$s ps.tsv @@ %1$s ORDER BY score DESC, ps.pin_id DESC LIMIT %3$d";
   /**
-   * %1$s: the tsquery, written with literals (not parameters), so that PostgreSQL plans each query with
-   * its statistics of these very words: reading the newest pins in id order until enough match suits a
-   * common word, asking the GIN index suits a rare one, and a prepared statement's generic plan cannot
-   * tell them apart. The "+ 0" keeps the older matches from being looked for by walking an index in
-   * score order (a random read per pin) instead of through the GIN index. search_serial(): no parallel
-   * workers (V10__search.sql).
+   * Each word or one of its three nearest spellings in search_words, as a tsquery ($1: lower-case words):
+   * edit distance first (at most 1 for words under 5 letters, else 2), then trigram similarity.
    */
-  private static final String RECENT = """
-      WITH s AS MATERIALIZED (SELECT %1$s AS q WHERE search_serial()),
-      c AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p
-             WHERE p.id > %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
-             ORDER BY p.id DESC LIMIT %2$d)
-      SELECT c.id FROM c, s
-       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC""";
-  /** %4$s: the recent matches' ids (a literal array), %5$d: how many older ones are wanted. */
-  private static final String WITH_OLDER = """
-      WITH s AS MATERIALIZED (SELECT %1$s AS q WHERE search_serial()),
-      older AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p
-                 WHERE p.id <= %3$d AND p.deleted_at IS NULL AND p.search_tsv @@ %1$s
-                 ORDER BY p.search_static + 0 DESC LIMIT %5$d),
-      recent AS (SELECT p.id, p.search_tsv, p.search_static FROM pins p WHERE p.id = ANY (%4$s::bigint[]))
-      SELECT c.id FROM (SELECT * FROM recent UNION ALL SELECT * FROM older) c, s
-       ORDER BY 5 * ts_rank('{0.1, 0.2, 0.4, 1.0}', c.search_tsv, s.q) + c.search_static DESC, c.id DESC""";
-  /** Each word or one of its three nearest spellings in search_words, as a tsquery ($1: lower-case words). */
   private static final String CORRECTED = """
       SELECT to_tsquery('english', coalesce(string_agg('(' || quote_literal(t.w) || coalesce(' | ' || (
                  SELECT string_agg(quote_literal(x.word), ' | ') FROM (
-                   SELECT sw.word FROM search_words sw WHERE sw.word % t.w
-                    ORDER BY similarity(sw.word, t.w) DESC, sw.word LIMIT 3) x), '') || ')', ' & ' ORDER BY t.n), ''))::text
+                   SELECT c.word FROM (
+                       SELECT sw.word FROM search_words sw WHERE sw.word % t.w
+                       UNION
+                       SELECT sw.word FROM search_words sw
+                        WHERE left(sw.word, 1) = left(t.w, 1)
+                          AND char_length(sw.word) BETWEEN char_length(t.w) - 2 AND char_length(t.w) + 2
+                          AND levenshtein(sw.word, t.w) <= CASE WHEN char_length(t.w) >= 5 THEN 2 ELSE 1 END) c
+                    ORDER BY levenshtein(c.word, t.w), similarity(c.word, t.w) DESC, c.word LIMIT 3) x), '') || ')',
+               ' & ' ORDER BY t.n), ''))::text
         FROM unnest(string_to_array($1, ' ')) WITH ORDINALITY AS t(w, n)""";
+  private static final String FLOORS = "SELECT "
+      + java.util.Arrays.stream(WINDOWS)
+          .mapToObj(w -> "coalesce((SELECT pin_id FROM pin_search ORDER BY pin_id DESC OFFSET " + w + " LIMIT 1), 0)")
+          .collect(java.util.stream.Collectors.joining(", "));
+
+  private static final String ADD_PARTITIONS =
+      "SELECT pin_search_add_partitions(search_id_now(), search_id_now() + (2::bigint << 43))";
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SearchStore.class);
 
   private final Pool pool;
   private final PinEncoder encoder;
-  private volatile long floor;
-  private volatile long floorReadAt;
-  private volatile boolean floorReading;
+  private volatile long[] floors;
+  private volatile long floorsReadAt;
+  private volatile boolean floorsReading;
 
   SearchStore(Pool pool, PinEncoder encoder) {
     this.pool = pool;
     this.encoder = encoder;
   }
 
+  /** A ranked match. */
+  private record Scored(long id, double score) {
+  }
+
+  private static final Comparator<Scored> BEST_FIRST =
+      Comparator.comparingDouble(Scored::score).reversed().thenComparing(Comparator.comparingLong(Scored::id).reversed());
+
   /**
    * The ids of the best {@code limit} pins for the query, best first: exact matches, then (when those
    * are fewer than {@link #TYPO_BELOW}) typo matches. {@code typed}: the last word may be unfinished (then
-   * typo matches only when nothing else is found).
+   * typo matches only when nothing else is found, and fewer candidates are ranked).
    */
   Future<List<Long>> rank(SearchQuery query, boolean typed, int limit) {
     String words = typed ? query.typed() : query.words();
-    return recentFloor().compose(floor -> {
-      Future<List<Long>> exact = words.isEmpty() && query.cjk().isEmpty()
-          ? Future.succeededFuture(List.of())
-          : run(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
-              floor, limit);
-      return exact.compose(found -> {
-        // While typing, a near spelling only helps where the prefix finds nothing at all.
-        if (found.size() >= (typed ? 1 : Math.min(TYPO_BELOW, limit)) || query.typo().isEmpty()) {
-          return Future.succeededFuture(found);
+    int n = typed ? Math.max(SUGGEST_CANDIDATES, limit) : CANDIDATES;
+    int enough = typed ? 1 : Math.min(TYPO_BELOW, limit);
+    boolean mayCorrect = !query.typo().isEmpty();
+    return floors().compose(f -> {
+      String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
+      Promise<List<Scored>> near = Promise.promise();
+      AtomicBoolean started = new AtomicBoolean();
+      // The near spellings: looked up, and searched, as soon as the newest pins show the words are rare,
+      // while the exact words are still being searched among older pins (their result is dropped if the
+      // exact words turn out to find enough).
+      Runnable searchNear = () -> {
+        if (mayCorrect && started.compareAndSet(false, true)) {
+          correct(query.typo())
+              .compose(tsq -> tsq == null || tsq.isEmpty()
+                  ? Future.succeededFuture(List.<Scored>of())
+                  : candidates("(" + literal(tsq) + "::tsquery" + cjk + ")", f, n, WALK_SHARE, probed -> { }))
+              .onComplete(near);
         }
-        return pool.preparedQuery(CORRECTED).execute(Tuple.of(query.typo()))
-            .compose(rows -> {
-              String corrected = rows.iterator().next().getString(0);
-              if (corrected == null || corrected.isEmpty()) {
-                return Future.succeededFuture(List.<Long>of());
-              }
-              String cjk = query.cjk().isEmpty() ? "" : " && to_tsquery('simple', " + literal(query.cjk()) + ")";
-              return run("(" + literal(corrected) + "::tsquery" + cjk + ")", floor, limit);
-            })
-            .map(near -> {
-              LinkedHashSet<Long> all = new LinkedHashSet<>(found);
-              all.addAll(near);
-              return new ArrayList<>(all).subList(0, Math.min(all.size(), limit));
-            });
+      };
+      Future<List<Scored>> exact = words.isEmpty() && query.cjk().isEmpty()
+          ? Future.succeededFuture(List.of())
+          : candidates(tsquery(typed ? "to_tsquery('english', " : "websearch_to_tsquery('english', ", words, query.cjk()),
+              f, n, typed ? TYPED_WALK_SHARE : WALK_SHARE, probed -> {
+                // While typing, a near spelling only helps where the prefix finds nothing at all.
+                if (probed < enough && !typed) {
+                  searchNear.run();
+                }
+              });
+      return exact.compose(found -> {
+        List<Long> ids = found.stream().map(Scored::id).toList();
+        if (found.size() >= enough || !mayCorrect) {
+          return Future.succeededFuture(ids.subList(0, Math.min(limit, ids.size())));
+        }
+        searchNear.run(); // when not started yet
+        return near.future().map(more -> {
+          LinkedHashSet<Long> all = new LinkedHashSet<>(ids);
+          more.forEach(s -> all.add(s.id()));
+          List<Long> out = new ArrayList<>(all);
+          return out.subList(0, Math.min(out.size(), limit));
+        });
       });
     });
   }
 
+  private Future<String> correct(String words) {
+    return pool.preparedQuery(CORRECTED).execute(Tuple.of(words)).map(rows -> rows.iterator().next().getString(0));
+  }
+
   /**
-   * The best matches, at most {@link #CANDIDATES}, ranked, cut to {@code limit}: the newest matches
-   * among the newest {@link #RECENT_WINDOW} pins first; only when those are too few, the older matches
-   * too (a second statement, so that a common word's query is never planned, and JIT-compiled, with a
-   * scan of older pins that it does not run).
+   * The best of the newest {@code n} (or so) matches of {@code tsquery}, ranked, best first (see the class
+   * comment). {@code probed} hears how many the first window held, before the rest is searched.
    */
-  private Future<List<Long>> run(String tsquery, long floor, int limit) {
-    return ids(pool.query(RECENT.formatted(tsquery, CANDIDATES, floor)).execute()).compose(recent -> {
-      if (recent.size() >= CANDIDATES || floor == 0) {
-        return Future.succeededFuture(recent.subList(0, Math.min(limit, recent.size())));
+  private Future<List<Scored>> candidates(String tsquery, long[] f, int n, double walkShare, IntConsumer probed) {
+    return scored(WALK.formatted(tsquery, f[0], Long.MAX_VALUE, n)).compose(newest -> {
+      probed.accept(newest.size());
+      double share = newest.size() / (double) WINDOWS[0];
+      int target = share >= COMMON_SHARE ? n : Math.min(n, RARE_CANDIDATES);
+      if (newest.size() >= target || f[0] == 0) {
+        return Future.succeededFuture(sorted(newest));
       }
-      String ids = recent.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "'{", "}'"));
-      return ids(pool.query(WITH_OLDER.formatted(tsquery, CANDIDATES, floor, ids, CANDIDATES - recent.size())).execute())
-          .map(all -> all.subList(0, Math.min(limit, all.size())));
+      if (share >= walkShare) {
+        return scored(WALK.formatted(tsquery, f[1], f[0], target - newest.size()))
+            .compose(next -> {
+              List<Scored> all = new ArrayList<>(newest);
+              all.addAll(next);
+              return all.size() >= target || f[1] == 0 ? Future.succeededFuture(all) : throughGin(tsquery, f, 1, all, share, target);
+            })
+            .map(SearchStore::sorted);
+      }
+      return throughGin(tsquery, f, 0, new ArrayList<>(newest), share, target).map(SearchStore::sorted);
     });
   }
 
-  /** The statements of a search, for EXPLAIN (SearchBenchmark): the recent matches, and with the older ones. */
-  static List<String> rankSql(String tsquery, long floor) {
-    return List.of(RECENT.formatted(tsquery, CANDIDATES, floor),
-        WITH_OLDER.formatted(tsquery, CANDIDATES, floor, "'{}'", CANDIDATES));
+  /**
+   * Adds the best matches of the pins below window {@code from}'s floor, through GIN, a window at a time
+   * (see the class comment), until there are {@code n}.
+   */
+  private Future<List<Scored>> throughGin(String tsquery, long[] f, int from, List<Scored> found, double share, int n) {
+    int missing = n - found.size();
+    // Nothing in the newest pins: a rare query, whose matches are all ranked at once. Otherwise the next
+    // window, or a larger one when the share measured says it would fall short; a share measured on a
+    // few matches is rough, so the windows grow one at a time rather than jump to all pins.
+    int to = share == 0 ? WINDOWS.length : from + 1;
+    while (to < WINDOWS.length && share * (WINDOWS[to] - WINDOWS[from]) < GIN_MARGIN * missing
+        && share * WINDOWS[0] >= CONFIDENT_PROBE) {
+      to++;
+    }
+    long lo = to < WINDOWS.length ? f[to] : 0;
+    int next = to;
+    // When the newest pins held no match, all pins: no bounds at all (each costs planning time on every
+    // partition, ~1 ms of ~3 for 26 partitions; the newest held nothing to count twice).
+    String window = share == 0 && lo == 0 ? "" : range(lo, f[from]);
+    return scored(GIN.formatted(tsquery, window, missing)).compose(more -> {
+      found.addAll(more);
+      return found.size() >= n || lo == 0 ? Future.succeededFuture(found) : throughGin(tsquery, f, next, found, share, n);
+    });
+  }
+
+  /** {@code pin_id} in (lo, hi] as conditions followed by AND; no lower bound for lo 0 (ids are positive). */
+  private static String range(long lo, long hi) {
+    return (lo == 0 ? "" : "ps.pin_id > " + lo + " AND ") + "ps.pin_id <= " + hi + " AND";
+  }
+
+  private static List<Scored> sorted(List<Scored> all) {
+    List<Scored> out = new ArrayList<>(all);
+    out.sort(BEST_FIRST);
+    return out;
+  }
+
+  /** Runs the SET LOCALs and the SELECT of one statement as one simple query (one transaction); the SELECT's rows. */
+  private Future<List<Scored>> scored(String sql) {
+    return pool.query(sql).execute().map(set -> {
+      RowSet<Row> rows = set;
+      while (rows.next() != null) {
+        rows = rows.next();
+      }
+      List<Scored> out = new ArrayList<>(rows.size());
+      rows.forEach(row -> out.add(new Scored(row.getLong(0), row.getDouble(1))));
+      return out;
+    });
+  }
+
+  /** The statements of a search, by what they do, for EXPLAIN (SearchBenchmark); each is SET LOCALs then a SELECT. */
+  static Map<String, String> rankSql(String tsquery, long[] f) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("newest " + WINDOWS[0] + " pins, newest first", WALK.formatted(tsquery, f[0], Long.MAX_VALUE, CANDIDATES));
+    out.put("next " + (WINDOWS[1] - WINDOWS[0]) + ", newest first", WALK.formatted(tsquery, f[1], f[0], CANDIDATES));
+    out.put("next " + (WINDOWS[1] - WINDOWS[0]) + " through GIN", GIN.formatted(tsquery, range(f[1], f[0]), CANDIDATES));
+    out.put("all older than the newest " + WINDOWS[0] + " through GIN", GIN.formatted(tsquery, range(0, f[0]), CANDIDATES));
+    return out;
+  }
+
+  /** The windows' floors now, for EXPLAIN (SearchBenchmark). */
+  static String floorsSql() {
+    return FLOORS;
   }
 
   /** The words through {@code parser} ("websearch_to_tsquery('english', " or "to_tsquery('english', ") and/or the CJK phrases. */
@@ -162,27 +313,35 @@ final class SearchStore {
   }
 
   /**
-   * The id below which pins are older than the newest {@link #RECENT_WINDOW}: read at most once a minute
-   * (an index-only walk), the old value used meanwhile.
+   * The lowest ids of the {@link #WINDOWS} (0 where there are fewer pins): read at most once a minute
+   * (index-only walks), the old values used meanwhile.
    */
-  private Future<Long> recentFloor() {
+  private Future<long[]> floors() {
     long now = System.currentTimeMillis();
-    if (floorReadAt != 0 && now - floorReadAt < FLOOR_TTL_MS) {
-      return Future.succeededFuture(floor);
+    long[] known = floors;
+    if (known != null && (now - floorsReadAt < FLOOR_TTL_MS || floorsReading)) {
+      return Future.succeededFuture(known);
     }
-    if (floorReadAt != 0 && floorReading) {
-      return Future.succeededFuture(floor);
-    }
-    floorReading = true;
-    Future<Long> read = pool.preparedQuery("SELECT coalesce((SELECT id FROM pins ORDER BY id DESC OFFSET $1 LIMIT 1), 0)")
-        .execute(Tuple.of(RECENT_WINDOW))
-        .map(rows -> rows.iterator().next().getLong(0))
-        .onComplete(r -> floorReading = false)
+    floorsReading = true;
+    // Partitions for the next weeks' pins, made before they arrive (V15__pin_search_table.sql).
+    Future<long[]> read = pool.query(ADD_PARTITIONS).execute()
+        .onFailure(e -> log.warn("search: cannot add pin_search partitions: {}", e.getMessage()))
+        .otherwise((RowSet<Row>) null)
+        .compose(ignored -> pool.query(FLOORS).execute())
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          long[] f = new long[WINDOWS.length];
+          for (int i = 0; i < f.length; i++) {
+            f[i] = row.getLong(i);
+          }
+          return f;
+        })
+        .onComplete(r -> floorsReading = false)
         .onSuccess(f -> {
-          floor = f;
-          floorReadAt = System.currentTimeMillis();
+          floors = f;
+          floorsReadAt = System.currentTimeMillis();
         });
-    return floorReadAt == 0 ? read : Future.succeededFuture(floor);
+    return known == null ? read : Future.succeededFuture(known);
   }
 
   /** The pins of these ids as their API JSON, in this order; deleted ones left out (they vanish at once). */
@@ -207,13 +366,5 @@ final class SearchStore {
           }
           return out;
         });
-  }
-
-  private static Future<List<Long>> ids(Future<io.vertx.sqlclient.RowSet<Row>> rows) {
-    return rows.map(set -> {
-      List<Long> out = new ArrayList<>(set.size());
-      set.forEach(row -> out.add(row.getLong(0)));
-      return out;
-    });
   }
 }

@@ -25,19 +25,25 @@ import java.util.function.Consumer;
 
 /**
  * The real application for a benchmark: its own database, Redis key prefix and media folder, the
- * access log off (one line per request would be measured too), everything removed afterwards.
+ * access log off (one line per request would be measured too), everything removed afterwards; except
+ * with {@code -Dbench.db=NAME}: that database is used (migrated as usual) and kept, so a benchmark whose
+ * data takes minutes to make (SearchBenchmark's million pins) can reuse it in the next run.
  */
 final class BenchApp implements AutoCloseable {
   final Config config;
   final Vertx vertx;
   final PinstreamApp app;
   final ApiClient api;
+  /** True when the database was named with -Dbench.db and is kept after the run. */
+  final boolean keptDatabase;
 
   BenchApp(Consumer<JsonObject> customize) throws Exception {
     io.pinstream.JvmTuning.apply(); // the JVM settings java -jar gets: what is measured is what runs
     ((Logger) LoggerFactory.getLogger("access")).setLevel(Level.OFF);
     JsonObject json = ConfigLoader.defaults();
-    String db = "pinstream_bench_" + System.currentTimeMillis();
+    String kept = System.getProperty("bench.db");
+    keptDatabase = kept != null && !kept.isBlank();
+    String db = keptDatabase ? kept : "pinstream_bench_" + System.currentTimeMillis();
     String pgBase = System.getenv().getOrDefault("PINSTREAM_PG_URI", "postgresql://postgres@127.0.0.1:5432/pinstream");
     json.getJsonObject("pg").put("uri", pgBase.substring(0, pgBase.lastIndexOf('/') + 1) + db);
     // Unique per run, and short like the default "ps:" (key length is part of what Redis pays per key).
@@ -64,7 +70,9 @@ final class BenchApp implements AutoCloseable {
     TestApp.deleteKeys(io.vertx.redis.client.RedisAPI.api(app.components().redis()), config.redis().keyPrefix());
     app.stop().await(30, TimeUnit.SECONDS);
     vertx.close().await(30, TimeUnit.SECONDS);
-    Database.dropDatabase(config.pg());
+    if (!keptDatabase) {
+      Database.dropDatabase(config.pg());
+    }
   }
 
   /** Runs a command and returns what it printed (stdout and stderr). */

@@ -105,10 +105,12 @@ class SearchTest {
     String sweater = pin(board, "Chunky cable knit sweaterdress", null);
     String quokka = pin(board, "Handmade quokkaplush toy", null);
     String jumper = pin(board, "Oversized mohair jumperz", null);
+    String gnome = pin(board, "Garden gnome", null);
 
     assertThat(ids("sweterdress")).containsExactly(sweater);
     assertThat(ids("quokaplush")).containsExactly(quokka);
     assertThat(ids("jumprez")).as("two letters swapped").containsExactly(jumper);
+    assertThat(ids("gnmoe")).as("two letters swapped in a short word: few trigrams in common").containsExactly(gnome);
     assertThat(ids("handmade quokaplush")).contains(quokka);
     assertThat(ids("zzqqxxjjvv")).isEmpty();
   }
