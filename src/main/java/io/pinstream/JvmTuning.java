@@ -25,21 +25,25 @@ import java.util.Map;
  * mostly connection state that lives as long as its connection, so the default headroom was a
  * third more resident memory per idle connection, for nothing.
  *
- * <p>Compiler directives ({@value #DIRECTIVES}, added through HotSpot's diagnostic command MBean, as
- * {@code jcmd Compiler.directives_add} would): the service's own code and its network libraries
- * are compiled by C1 only, not C2; image processing and cryptography keep C2. A live node's event
- * loops spend over 80% of their time in the kernel's send(2), so C2's faster code gains them little,
- * while C2 compiling the network stack after a reconnect wave took a third of a 2-core machine for
- * tens of seconds, exactly when every core was needed: with C1 alone the server's CPU per delivered
- * message right after a 10,000-socket wave went from 31 to 18 us and the p99 from 1.2 s to 0.3 s
- * (BENCHMARKS.md, "Live push", round four). {@code PINSTREAM_JIT=c2}, or any compiler option of the
- * operator's own ({@code -XX:TieredStopAtLevel}, {@code -XX:CompilerDirectivesFile}), leaves every
- * method to C2 as the JVM's default does.
+ * <p>With {@code PINSTREAM_JIT=c1-network}, for nodes that mostly hold live connections: compiler
+ * directives ({@value #DIRECTIVES}, added through HotSpot's diagnostic command MBean, as
+ * {@code jcmd Compiler.directives_add} would) leave the service's own code and its network, database
+ * and JSON libraries to C1; image processing and cryptography keep C2. A live node's event loops
+ * spend over 80% of their time in the kernel's send(2), so C2's faster code gains them little, while
+ * C2 compiling the network stack after a reconnect wave took a third of a 2-core machine for tens of
+ * seconds: with C1 the server's CPU per delivered message right after a 10,000-socket wave went from
+ * 28-31 to 20-25 us and its p99 fell below ws's in 6 of 7 runs. Not the default: C1's code made the
+ * API's requests cost more, a search mix served 30% fewer requests on the same CPU (BENCHMARKS.md,
+ * "Live push", round four). A compiler option of the operator's own ({@code -XX:TieredStopAtLevel},
+ * {@code -XX:CompilerDirectivesFile}) wins over the setting.
  */
 public final class JvmTuning {
   private static final Logger log = LoggerFactory.getLogger(JvmTuning.class);
 
-  /** Which methods C2 may compile: a resource of the jar. */
+  /** The environment variable that chooses the compiler policy: unset (the JVM's own) or {@value #C1_NETWORK}. */
+  static final String JIT_ENV = "PINSTREAM_JIT";
+  static final String C1_NETWORK = "c1-network";
+  /** Which methods C2 may compile under {@value #C1_NETWORK}: a resource of the jar. */
   static final String DIRECTIVES = "jvm/compiler-directives.json";
   private static boolean directivesAdded;
 
@@ -60,18 +64,18 @@ public final class JvmTuning {
    */
   public static Map<String, String> apply() {
     Map<String, String> set = applyHeapOptions();
-    if (applyCompilerDirectives(System.getenv("PINSTREAM_JIT"))) {
+    if (applyCompilerDirectives(System.getenv(JIT_ENV))) {
       set.put("compiler directives", DIRECTIVES);
     }
     return set;
   }
 
   /**
-   * Adds the compiler directives, unless added already, turned off ({@code jit} is "c2") or the operator
-   * set compiler options; true when added now.
+   * Adds the compiler directives when {@code jit} is {@value #C1_NETWORK}, unless added already or the
+   * operator set compiler options; true when added now.
    */
   static synchronized boolean applyCompilerDirectives(String jit) {
-    if (directivesAdded || "c2".equalsIgnoreCase(jit) || operatorChoseCompiler()) {
+    if (directivesAdded || !C1_NETWORK.equalsIgnoreCase(jit == null ? "" : jit.trim()) || operatorChoseCompiler()) {
       return false;
     }
     Path file = null;

@@ -28,13 +28,15 @@ class JvmTuningTest {
   }
 
   @Test
-  @DisplayName("the compiler directives are in force once applied: C2 for images and cryptography, C1 for the rest")
+  @DisplayName("PINSTREAM_JIT=c1-network puts the compiler directives in force: C2 for images and cryptography, C1 for the rest")
   void compilerDirectives() throws Exception {
-    assertThat(JvmTuning.applyCompilerDirectives("c2")).as("PINSTREAM_JIT=c2 turns them off").isFalse();
-    JvmTuning.apply(); // added now, or by the test above
+    assertThat(JvmTuning.applyCompilerDirectives(null)).as("not without PINSTREAM_JIT=c1-network").isFalse();
+    assertThat(JvmTuning.applyCompilerDirectives("c2")).isFalse();
+    assertThat(diagnosticCommand("compilerDirectivesPrint")).doesNotContain("net/coobird");
+    assertThat(JvmTuning.applyCompilerDirectives("c1-network")).isTrue();
     String printed = diagnosticCommand("compilerDirectivesPrint");
     assertThat(printed).contains("at/favre/lib/crypto/*.*").contains("net/coobird/*.*").contains("*.*");
-    assertThat(JvmTuning.applyCompilerDirectives(null)).as("added once").isFalse();
+    assertThat(JvmTuning.applyCompilerDirectives("c1-network")).as("added once").isFalse();
   }
 
   /** The rest of the suite runs in this JVM: give it the JVM's own compiler policy back. */

@@ -44,8 +44,8 @@ public final class LiveWarmUp {
   /**
    * Broadcasts per batch of sockets. With the default 5,000 sockets in batches of 1,000 the hubs write
    * 75,000 messages: past the counts (some 15,000 calls, or ~60,000 iterations of a loop) at which
-   * HotSpot gives the dispatch loop and the per-socket write path their final compiled form (C1's
-   * optimised code under the service's compiler directives, see JvmTuning; C2's without them).
+   * HotSpot gives the dispatch loop and the per-socket write path their final compiled form (C2's;
+   * C1's optimised code under PINSTREAM_JIT=c1-network, see JvmTuning).
    */
   static final int ROUNDS_PER_BATCH = 15;
   /** Sockets open at once (each costs the process two file descriptors: both ends are here). */
