@@ -15,10 +15,10 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
- * {@code /health} (the process runs) and {@code /ready} (PostgreSQL and Redis answer, the start-up warm-up is
- * over), on the public
- * port and the management port; {@code /metrics} only on the management port ({@link #mountManagement}),
- * which listens on loopback unless the operator says otherwise.
+ * {@code /health} (the process runs) and {@code /ready} (PostgreSQL and Redis answer, and the start-up
+ * warm-up of the live path is over), on the public port and the management port; {@code /metrics} only
+ * on the management port ({@link #mountManagement}), which listens on loopback unless the operator says
+ * otherwise.
  */
 public final class OpsApi {
   private static final long CHECK_TIMEOUT_MS = 2000;
