@@ -9,10 +9,13 @@ import javax.management.ObjectName;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,6 +27,10 @@ import java.util.Map;
  * <p>The heap keeps 10-30% free after a collection instead of G1's 40-70%: a live node's heap is
  * mostly connection state that lives as long as its connection, so the default headroom was a
  * third more resident memory per idle connection, for nothing.
+ *
+ * <p>The C2 compiler's threads get a lower priority ({@link #lowerC2Priority}): after a reconnect wave
+ * C2 recompiling the network stack took a third of a 2-core machine for tens of seconds, while the
+ * broadcasts needed every core.
  *
  * <p>With {@code PINSTREAM_JIT=c1-network}, for nodes that mostly hold live connections: compiler
  * directives ({@value #DIRECTIVES}, added through HotSpot's diagnostic command MBean, as
@@ -42,6 +49,8 @@ public final class JvmTuning {
 
   /** The environment variable that chooses the compiler policy: unset (the JVM's own) or {@value #C1_NETWORK}. */
   static final String JIT_ENV = "PINSTREAM_JIT";
+  /** The C2 compiler threads' nice value (0 is the default, 19 the lowest priority). */
+  static final int C2_NICE = 10;
   static final String C1_NETWORK = "c1-network";
   /** Which methods C2 may compile under {@value #C1_NETWORK}: a resource of the jar. */
   static final String DIRECTIVES = "jvm/compiler-directives.json";
@@ -64,6 +73,10 @@ public final class JvmTuning {
    */
   public static Map<String, String> apply() {
     Map<String, String> set = applyHeapOptions();
+    String c2 = lowerC2Priority();
+    if (c2 != null) {
+      set.put("C2 compiler threads' nice", c2);
+    }
     if (applyCompilerDirectives(System.getenv(JIT_ENV))) {
       set.put("compiler directives", DIRECTIVES);
     }
@@ -108,6 +121,58 @@ public final class JvmTuning {
         }
       }
     }
+  }
+
+  /**
+   * Gives the C2 compiler's threads a lower scheduling priority (nice {@value #C2_NICE}), as
+   * {@code -XX:CompilerThreadPriority} would where the JVM honours it: where every core is busy (a
+   * reconnect wave's broadcasts) the event loops go first and C2 compiles with what they leave, instead of
+   * taking a core from them for seconds; where a core is idle, C2 runs as before. Linux only (the threads
+   * are found by name under /proc/self/task; renice(1) sets it, no privilege needed to lower a priority).
+   * Returns the threads' ids, or null when nothing was changed.
+   */
+  static String lowerC2Priority() {
+    Path tasks = Path.of("/proc/self/task");
+    if (!Files.isDirectory(tasks)) {
+      return null;
+    }
+    List<String> c2 = new ArrayList<>();
+    try (DirectoryStream<Path> all = Files.newDirectoryStream(tasks)) {
+      for (Path task : all) {
+        try {
+          if (Files.readString(task.resolve("comm")).startsWith("C2 CompilerThre") && nice(task) < C2_NICE) {
+            c2.add(task.getFileName().toString());
+          }
+        } catch (IOException gone) {
+          // a thread that ended meanwhile
+        }
+      }
+      if (c2.isEmpty()) {
+        return null;
+      }
+      List<String> command = new ArrayList<>(List.of("renice", "-n", Integer.toString(C2_NICE), "-p"));
+      command.addAll(c2);
+      Process renice = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(renice.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      if (!renice.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || renice.exitValue() != 0) {
+        log.info("C2 compiler threads keep their priority: renice said {}", output);
+        return null;
+      }
+      return String.join(",", c2);
+    } catch (IOException e) {
+      log.info("C2 compiler threads keep their priority ({})", e.toString());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** A thread's nice value, from /proc/self/task/TID/stat (the 19th field; the name in brackets may hold spaces). */
+  static int nice(Path task) throws IOException {
+    String stat = Files.readString(task.resolve("stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Integer.parseInt(fields[16]);
   }
 
   private static boolean operatorChoseCompiler() {

@@ -39,6 +39,28 @@ class JvmTuningTest {
     assertThat(JvmTuning.applyCompilerDirectives("c1-network")).as("added once").isFalse();
   }
 
+  @Test
+  @DisplayName("the C2 compiler's threads run at a lower priority (nice 10), once")
+  void c2Priority() throws Exception {
+    JvmTuning.apply(); // by now, whichever test ran first
+    java.nio.file.Path tasks = java.nio.file.Path.of("/proc/self/task");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(tasks), "Linux only");
+    int found = 0;
+    try (var all = java.nio.file.Files.newDirectoryStream(tasks)) {
+      for (java.nio.file.Path task : all) {
+        String name = java.nio.file.Files.readString(task.resolve("comm"));
+        if (name.startsWith("C2 CompilerThre")) {
+          found++;
+          assertThat(JvmTuning.nice(task)).as(name.trim()).isEqualTo(JvmTuning.C2_NICE);
+        } else if (name.startsWith("C1 CompilerThre")) {
+          assertThat(JvmTuning.nice(task)).as("C1 keeps its priority").isZero();
+        }
+      }
+    }
+    assertThat(found).as("C2 compiler threads").isPositive();
+    assertThat(JvmTuning.lowerC2Priority()).as("nothing left to lower").isNull();
+  }
+
   /** The rest of the suite runs in this JVM: give it the JVM's own compiler policy back. */
   @AfterAll
   static void removeDirectives() throws Exception {
