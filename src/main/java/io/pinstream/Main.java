@@ -40,6 +40,7 @@ public final class Main {
       fail(cause instanceof ConfigException ? cause.getMessage() : "startup failed: " + cause);
       return;
     }
+    JvmTuning.lowerC2Priority(); // compiler threads the JVM added during the start (it adds them as its queue grows)
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down: draining in-flight requests");
       try {
