@@ -118,12 +118,12 @@ class LiveTest {
     String board = api().createBoard(author, "Lamps");
     try (LiveClient live = connect(null)) {
       live.subscribe("board:" + board).subscribe("user:sub_author").subscribe("trending");
-      double broadcasts = metric("pinstream_live_broadcast_seconds_count");
+      double broadcasts = app.metric("pinstream_live_broadcast_seconds_count");
       String id = pin(author, board, "brass lamp");
       List<JsonObject> got = List.of(live.next(), live.next(), live.next());
       // every event loop timed its broadcast and how long the pin took to reach it
-      assertThat(metric("pinstream_live_broadcast_seconds_count")).isGreaterThan(broadcasts);
-      assertThat(metric("pinstream_live_lag_seconds_count")).isPositive();
+      assertThat(app.metric("pinstream_live_broadcast_seconds_count")).isGreaterThan(broadcasts);
+      assertThat(app.metric("pinstream_live_lag_seconds_count")).isPositive();
       assertThat(got).extracting(m -> m.getString("topic"))
           .containsExactlyInAnyOrder("board:" + board, "user:sub_author", "trending");
       got.forEach(m -> {
@@ -311,7 +311,7 @@ class LiveTest {
       slow.sendText(new JsonObject().put("type", "subscribe").put("topic", "trending").encode());
       fast.subscribe("trending");
       Thread.sleep(200);
-      double before = metric("pinstream_live_slow_consumers_total");
+      double before = app.metric("pinstream_live_slow_consumers_total");
       // 3,000 fat events straight onto the relay channel: 9 MB, more than the socket buffers and the queue
       // hold. They go in slices of 30 (under the queue's MAX_QUEUED) that the fast reader takes in before
       // the next: a reader that keeps up, not one racing a 9 MB burst on a cold JVM and two busy cores.
@@ -335,7 +335,7 @@ class LiveTest {
           assertThat(pin.getString("id")).isEqualTo(Long.toString(1_000_000 + i++));
         }
       }
-      assertThat(metric("pinstream_live_slow_consumers_total")).isEqualTo(before + 1);
+      assertThat(app.metric("pinstream_live_slow_consumers_total")).isEqualTo(before + 1);
       assertThat(slow.readUntilClose()).isEqualTo(4008);
     }
   }
@@ -653,15 +653,6 @@ class LiveTest {
     } finally {
       ws.close();
     }
-  }
-
-  private static double metric(String name) {
-    for (String line : app.management().get("/metrics").body().split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return 0;
   }
 
   /** A WebSocket by hand over a plain socket: it reads only when told to, and never answers pings. */

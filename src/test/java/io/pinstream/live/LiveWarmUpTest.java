@@ -32,10 +32,9 @@ class LiveWarmUpTest {
   @Order(1) // before notReadyMeanwhile runs another warm-up
   @DisplayName("the start waited for it: every socket had every broadcast, all are closed again, and none counts as delivered")
   void ranAtStart() {
-    JsonObject metrics = metrics();
-    assertThat(metrics.getDouble("pinstream_live_warm_up_messages")).isEqualTo(SOCKETS * (LiveWarmUp.ROUNDS_PER_BATCH + 1.0));
-    assertThat(metrics.getDouble("pinstream_live_connections")).isZero();
-    assertThat(metrics.getDouble("pinstream_live_delivered_total")).isZero();
+    assertThat(app.metric("pinstream_live_warm_up_messages")).isEqualTo(SOCKETS * (LiveWarmUp.ROUNDS_PER_BATCH + 1.0));
+    assertThat(app.metric("pinstream_live_connections")).isZero();
+    assertThat(app.metric("pinstream_live_delivered_total")).isZero();
     assertThat(app.api().get("/ready").status()).isEqualTo(200);
   }
 
@@ -76,17 +75,5 @@ class LiveWarmUpTest {
     } finally {
       client.close();
     }
-  }
-
-  /** The management port's unlabelled samples. */
-  private static JsonObject metrics() {
-    JsonObject samples = new JsonObject();
-    app.management().get("/metrics").body().lines().filter(l -> !l.startsWith("#") && !l.contains("{")).forEach(l -> {
-      String[] parts = l.split(" ");
-      if (parts.length == 2) {
-        samples.put(parts[0], Double.parseDouble(parts[1]));
-      }
-    });
-    return samples;
   }
 }

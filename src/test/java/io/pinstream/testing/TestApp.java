@@ -161,6 +161,16 @@ public final class TestApp implements BeforeAllCallback, AfterAllCallback {
     return new ApiClient("http://127.0.0.1:" + app.managementPort());
   }
 
+  /** A sample from the management port's {@code /metrics}: the first line of that name (any labels), 0 when absent. */
+  public double metric(String name) {
+    for (String line : management().get("/metrics").body().split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return 0;
+  }
+
   public ApiClient api() {
     return client;
   }
