@@ -215,6 +215,12 @@ public final class FeedService implements FollowEvents, BoardFollowEvents, PinEv
     return fanOut.deliver(pinId, FanOut.REMOVE);
   }
 
+  /** Its cached copies go; other nodes' in-process copies follow within PinHydrator.NEAR_TTL, as counts do. */
+  @Override
+  public Future<Void> pinEdited(long pinId) {
+    return pins.evict(List.of(pinId));
+  }
+
   @Override
   public Future<Void> pinSaved(long originalPinId) {
     return pinEngaged(List.of(originalPinId));

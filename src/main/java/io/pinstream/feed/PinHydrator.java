@@ -25,9 +25,10 @@ import java.util.Map;
  * batched PostgreSQL query for whatever Redis lacked (which is then cached in both). Deleted pins
  * come back from none and simply drop out of the page.
  *
- * <p>A pin changes only in its counts (saves, clicks) and by being deleted. {@link #evict} drops
- * both copies on this node at once; other nodes drop theirs when the deletion reaches them over
- * the live relay ({@link #forgetLocally}), and their counts may lag by up to {@link #NEAR_TTL}.
+ * <p>A pin changes in its counts (saves, clicks), by its owner's edit of its words or link, and by
+ * being deleted. {@link #evict} drops both copies on this node at once; other nodes drop theirs when
+ * a deletion reaches them over the live relay ({@link #forgetLocally}), and their counts and edits
+ * may lag by up to {@link #NEAR_TTL}.
  */
 public final class PinHydrator {
   static final Duration NEAR_TTL = Duration.ofSeconds(5);
@@ -141,7 +142,7 @@ public final class PinHydrator {
     }
   }
 
-  /** Drops cached copies after a pin changed (deleted, saved, clicked). */
+  /** Drops cached copies after a pin changed (deleted, edited, saved, clicked). */
   public Future<Void> evict(List<Long> ids) {
     if (ids.isEmpty()) {
       return Future.succeededFuture();

@@ -7,9 +7,16 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 
 /** Pins; board, owner and save counters move in the same statement as the pin row. */
 public final class PinStore {
+  /** The columns {@link #edit} may set: a pin's words and link, never its board, owner or media. */
+  private static final Set<String> EDITABLE = Set.of("title", "description", "alt_text", "link");
   private final Pool pool;
 
   public PinStore(Pool pool) {
@@ -64,6 +71,29 @@ public final class PinStore {
   public Future<Pin> get(long id) {
     return pool.preparedQuery(Pin.SELECT + " WHERE p.id = $1 AND p.deleted_at IS NULL")
         .execute(Tuple.of(id))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(Problems.notFound("pin_not_found", "No pin with id " + id))
+            : Future.succeededFuture(Pin.from(rows.iterator().next())));
+  }
+
+  /**
+   * Sets the pin's text fields named in {@code changes} (title, description, alt_text, link; null
+   * clears one) and returns it as the API shows it; fails 404 when it is gone. Its search row follows
+   * in the same transaction (V15's trigger).
+   */
+  public Future<Pin> edit(long id, Map<String, String> changes) {
+    List<String> sets = new ArrayList<>();
+    List<Object> values = new ArrayList<>(List.of(id));
+    changes.forEach((column, value) -> {
+      if (!EDITABLE.contains(column)) {
+        throw new IllegalArgumentException("not an editable column: " + column);
+      }
+      values.add(value);
+      sets.add(column + " = $" + values.size());
+    });
+    return pool.preparedQuery("WITH p AS (UPDATE pins SET " + String.join(", ", sets)
+            + " WHERE id = $1 AND deleted_at IS NULL RETURNING *) SELECT " + Pin.COLUMNS + " FROM p" + Pin.JOINS)
+        .execute(Tuple.from(values))
         .compose(rows -> rows.size() == 0
             ? Future.failedFuture(Problems.notFound("pin_not_found", "No pin with id " + id))
             : Future.succeededFuture(Pin.from(rows.iterator().next())));

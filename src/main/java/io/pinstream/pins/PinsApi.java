@@ -24,7 +24,9 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /** Pins: create, read, delete, save (repin). The lists of a board's and a user's pins are feeds ({@code feed.FeedsApi}). */
 public final class PinsApi {
@@ -59,6 +61,7 @@ public final class PinsApi {
     // A merchant's servers publish its products with its API key, acting as the merchant's owner.
     router.post("/api/v1/pins").handler(merchantKeys.orUser(auth)).handler(this::create);
     router.get("/api/v1/pins/:id").handler(this::get);
+    router.patch("/api/v1/pins/:id").handler(auth.required()).handler(this::edit);
     router.delete("/api/v1/pins/:id").handler(auth.required()).handler(this::delete);
     router.post("/api/v1/pins/:id/save").handler(auth.required()).handler(this::save);
   }
@@ -105,6 +108,50 @@ public final class PinsApi {
     pins.get(Ids.pathId(ctx.pathParam("id"), "pin"))
         .onSuccess(pin -> Responses.json(ctx, 200, Buffer.buffer(encoder.encode(pin))))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * The owner changes a pin's words or link: the fields sent are set, a null or empty one cleared, the
+   * rest kept. A product pin's link is its product's page, the merchant's to set, so it cannot be
+   * changed here. The pin stays on its board (moving it would be a removal and a new delivery).
+   */
+  private void edit(RoutingContext ctx) {
+    UserRef me = Auth.user(ctx);
+    long id = Ids.pathId(ctx.pathParam("id"), "pin");
+    JsonInput in = JsonInput.of(ctx);
+    Map<String, String> changes = new LinkedHashMap<>();
+    editable(in, changes, "title", 100);
+    editable(in, changes, "description", 800);
+    editable(in, changes, "alt_text", 500);
+    if (in.raw().containsKey("link")) {
+      String link = in.optionalString("link", 0, 2048);
+      changes.put("link", link == null || link.isEmpty() ? null : httpLink(in, link));
+    }
+    if (changes.isEmpty() && !in.raw().isEmpty()) {
+      in.error(in.raw().fieldNames().iterator().next(), "not a field a pin's owner can change (title, description, alt_text, link)");
+    }
+    in.validate();
+    Future<Pin> edited = pins.get(id).compose(pin -> {
+      if (pin.owner().id() != me.id()) {
+        return Future.failedFuture(Problems.forbidden("not_pin_owner", "Only the pin's owner can edit it"));
+      }
+      if (pin.product() != null && changes.containsKey("link")) {
+        return Future.failedFuture(Problems.invalid("link", "a product pin links to its product's page, which the merchant sets"));
+      }
+      return changes.isEmpty() ? Future.succeededFuture(pin) : pins.edit(id, changes)
+          .compose(changed -> events.pinEdited(id).otherwiseEmpty().map(changed));
+    });
+    edited.onSuccess(pin -> Responses.json(ctx, 200, Buffer.buffer(encoder.encode(pin)))).onFailure(ctx::fail);
+  }
+
+  /** A text field of the edit, when sent: its new value, null (cleared) for null or an empty string. */
+  private static void editable(JsonInput in, Map<String, String> changes, String field, int maxLength) {
+    if (in.raw().containsKey(field)) {
+      String value = in.optionalString(field, 0, maxLength);
+      if (!in.hasError(field)) {
+        changes.put(field, value == null || value.isEmpty() ? null : value);
+      }
+    }
   }
 
   private void delete(RoutingContext ctx) {

@@ -112,6 +112,50 @@ class PinsApiTest {
   }
 
   @Test
+  @DisplayName("only the owner edits a pin's words and link; feeds, the pin and search show the edit at once; bad fields change nothing")
+  void edit() {
+    String owner = app.api().signUpAndLogIn("editor");
+    String stranger = app.api().signUpAndLogIn("meddler");
+    String board = app.api().createBoard(owner, "Edited");
+    JsonObject pin = app.api().post("/api/v1/pins", new JsonObject().put("board_id", board)
+        .put("media_id", app.api().uploadPhoto(owner)).put("title", "Teapto").put("description", "Blue glaze")
+        .put("link", "https://old.example.com/teapot"), owner).json();
+    String path = "/api/v1/pins/" + pin.getString("id");
+    String feed = "/api/v1/boards/" + board + "/pins";
+    assertThat(app.api().get(feed).items().getJsonObject(0).getString("title")).isEqualTo("Teapto"); // now cached
+
+    var forbidden = app.api().patch(path, new JsonObject().put("title", "Mine now"), stranger);
+    assertThat(forbidden.status()).isEqualTo(403);
+    assertThat(forbidden.json().getString("code")).isEqualTo("not_pin_owner");
+    var badLink = app.api().patch(path, new JsonObject().put("title", "Teapot").put("link", "javascript:alert(1)"), owner);
+    assertThat(badLink.status()).isEqualTo(422);
+    assertThat(badLink.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("link");
+    assertThat(app.api().patch(path, new JsonObject().put("title", "x".repeat(101)), owner).status()).isEqualTo(422);
+    assertThat(app.api().patch(path, new JsonObject().put("board_id", board), owner).status()).isEqualTo(422);
+    assertThat(app.api().get(path).json().getString("title")).isEqualTo("Teapto");
+
+    var edited = app.api().patch(path, new JsonObject().put("title", "Teapot").put("description", "")
+        .put("link", "https://new.example.com/teapot").put("alt_text", "A blue teapot"), owner);
+    assertThat(edited.status()).as(edited.body()).isEqualTo(200);
+    assertThat(edited.json().getString("title")).isEqualTo("Teapot");
+    assertThat(edited.json().getValue("description")).isNull();
+    assertThat(edited.json().getString("link")).isEqualTo("https://new.example.com/teapot");
+    assertThat(edited.json().getString("alt_text")).isEqualTo("A blue teapot");
+    assertThat(edited.json().getString("board_id")).isEqualTo(board);
+    assertThat(app.api().get(path).json().getString("title")).isEqualTo("Teapot");
+    assertThat(app.api().get(feed).items().getJsonObject(0).getString("title")).isEqualTo("Teapot");
+    // Only the fields sent change; search finds the new words and not the old ones.
+    var titleOnly = app.api().patch(path, new JsonObject().put("title", "Teapot, glazed"), owner);
+    assertThat(titleOnly.json().getString("link")).isEqualTo("https://new.example.com/teapot");
+    assertThat(app.api().get("/api/v1/search/pins?q=glazed").items()).extracting(p -> ((JsonObject) p).getString("id"))
+        .containsExactly(pin.getString("id"));
+    assertThat(app.api().get("/api/v1/search/pins?q=blue+glaze").items()).isEmpty();
+
+    assertThat(app.api().delete(path, owner).status()).isEqualTo(204);
+    assertThat(app.api().patch(path, new JsonObject().put("title", "Back?"), owner).status()).isEqualTo(404);
+  }
+
+  @Test
   @DisplayName("a feed shows a pin's new save count at once, though its pins are cached in the process and in Redis")
   void feedCountsFollowSaves() {
     String author = app.api().signUpAndLogIn("cached_author");

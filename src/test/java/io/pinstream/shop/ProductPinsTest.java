@@ -33,6 +33,15 @@ class ProductPinsTest {
         new JsonObject().put("board_id", shop.api().createBoard(fan, "Want")), fan);
     assertThat(saved.status()).isEqualTo(201);
     assertThat(saved.json().getJsonObject("product")).isEqualTo(product);
+    // The pinner's words are the pinner's to edit; the link is the product's page, the merchant's.
+    String savedPath = "/api/v1/pins/" + saved.json().getString("id");
+    var relinked = shop.api().patch(savedPath, new JsonObject().put("link", "https://elsewhere.example.com/"), fan);
+    assertThat(relinked.status()).isEqualTo(422);
+    assertThat(relinked.json().getJsonArray("errors").getJsonObject(0).getString("field")).isEqualTo("link");
+    var retitled = shop.api().patch(savedPath, new JsonObject().put("title", "For the hall"), fan);
+    assertThat(retitled.status()).isEqualTo(200);
+    assertThat(retitled.json().getString("link")).isEqualTo("https://vases.example.com/blue");
+    assertThat(retitled.json().getJsonObject("product")).isEqualTo(product);
 
     var preorder = shop.postPin(owner, "https://shop.vases.example.com/red",
         Shop.product(merchant.getString("id"), 0, "EUR").put("availability", "preorder"));

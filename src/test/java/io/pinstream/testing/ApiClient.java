@@ -65,6 +65,11 @@ public final class ApiClient {
         .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
+  public Reply patch(String path, JsonObject body, String token) {
+    return send(request(path, token).header("Content-Type", "application/json")
+        .method("PATCH", HttpRequest.BodyPublishers.ofString(body.encode())));
+  }
+
   public Reply put(String path, String token) {
     return send(request(path, token).PUT(HttpRequest.BodyPublishers.noBody()));
   }
