@@ -1037,6 +1037,18 @@ function pinView(main, id) {
         rel: 'nofollow noopener', text: pin.product ? 'Visit site' : 'Visit ' + hostOf(link) }));
     }
     details.append(actions);
+    if (state.user && pin.owner && state.user.id === pin.owner.id) {
+      const editButton = el('button', { type: 'button', id: 'edit-pin', class: 'secondary', text: 'Edit',
+        'aria-expanded': 'false', 'aria-controls': 'edit-box' });
+      actions.append(editButton);
+      const editForm = editBox(pin, view);
+      details.append(editForm);
+      editButton.addEventListener('click', () => {
+        editForm.hidden = !editForm.hidden;
+        editButton.setAttribute('aria-expanded', String(!editForm.hidden));
+        if (!editForm.hidden) editForm.elements.namedItem('title').focus();
+      });
+    }
     const saveForm = saveBox(pin, () => {
       pin.save_count = (pin.save_count || 0) + 1;
       saveCount.textContent = count(pin.save_count, 'save', 'saves');
@@ -1084,6 +1096,78 @@ function pinView(main, id) {
       emptyText: 'Nothing else on this board yet.',
     }, null);
   }, (err) => { if (view === state.view) failed(main, err, 'This pin does not exist, or was deleted.'); });
+}
+
+// The owner's edit of a pin's words and link, and its deletion (confirmed in place, not by a browser dialog).
+function editBox(pin, view) {
+  const form = el('form', { class: 'edit-box', id: 'edit-box', hidden: true, novalidate: true, 'aria-label': 'Edit this pin' });
+  const error = el('p', { class: 'form-error', role: 'alert', hidden: true });
+  const submit = el('button', { type: 'submit', text: 'Save changes' });
+  const cancel = el('button', { type: 'button', class: 'secondary', text: 'Cancel' });
+  const remove = el('button', { type: 'button', class: 'danger', id: 'delete-pin', text: 'Delete pin' });
+  const confirm = el('div', { class: 'confirm-delete', role: 'alertdialog', 'aria-label': 'Delete this pin?', hidden: true },
+    el('p', { text: 'Delete this pin? It leaves its board and every feed, and cannot be undone.' }),
+    el('div', { class: 'row' },
+      el('button', { type: 'button', class: 'danger', id: 'confirm-delete', text: 'Delete' }),
+      el('button', { type: 'button', class: 'secondary', id: 'keep-pin', text: 'Keep it' })));
+  const link = pin.product
+    ? el('p', { class: 'muted', text: 'Its link is the product\'s page, which the shop sets.' })
+    : el('input', { id: 'edit-link', name: 'link', type: 'url', maxlength: 2048, inputmode: 'url', autocapitalize: 'none',
+      value: pin.link || '', placeholder: 'https://' });
+  form.append(
+    el('label', { for: 'edit-title', text: 'Title' }),
+    el('input', { id: 'edit-title', name: 'title', maxlength: 100, value: pin.title || '' }),
+    el('label', { for: 'edit-description', text: 'Description' }),
+    el('textarea', { id: 'edit-description', name: 'description', maxlength: 800, rows: 3, text: pin.description || '' }),
+    pin.product ? null : el('label', { for: 'edit-link', text: 'Link' }), link,
+    el('label', { for: 'edit-alt', text: 'Alt text (describes the photo to people who cannot see it)' }),
+    el('input', { id: 'edit-alt', name: 'alt_text', maxlength: 500, value: pin.alt_text || '' }),
+    error, el('div', { class: 'row' }, submit, cancel, remove), confirm);
+  form.addEventListener('input', () => { showError(error, ''); clearFieldErrors(form); });
+  cancel.addEventListener('click', () => {
+    form.reset();
+    form.hidden = true;
+    confirm.hidden = true;
+    const toggle = $('edit-pin');
+    if (toggle) { toggle.setAttribute('aria-expanded', 'false'); toggle.focus(); }
+  });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (submit.disabled) return;
+    const field = (name) => form.elements.namedItem(name).value.trim(); // (form.title is the form's own attribute)
+    const changes = { title: field('title'), description: field('description'), alt_text: field('alt_text') };
+    if (!pin.product) changes.link = field('link');
+    submit.disabled = true;
+    api('PATCH', '/api/v1/pins/' + pin.id, changes).then(() => {
+      if (view !== state.view) return;
+      toast('Pin updated', 4000);
+      render(); // the page again, from the pin as it is now
+    }, (err) => {
+      fieldErrors(form, err);
+      showError(error, err.message);
+    }).finally(() => { submit.disabled = false; });
+  });
+  remove.addEventListener('click', () => {
+    confirm.hidden = false;
+    $('keep-pin').focus();
+  });
+  confirm.addEventListener('click', (e) => {
+    if (e.target.id === 'keep-pin') {
+      confirm.hidden = true;
+      remove.focus();
+    } else if (e.target.id === 'confirm-delete') {
+      e.target.disabled = true;
+      api('DELETE', '/api/v1/pins/' + pin.id).then(() => {
+        toast('Pin deleted', 4000);
+        if (view === state.view) navigate('/board/' + pin.board_id, true);
+      }, (err) => {
+        e.target.disabled = false;
+        confirm.hidden = true;
+        showError(error, err.message);
+      });
+    }
+  });
+  return form;
 }
 
 // Save to one of your boards, or to a new one.

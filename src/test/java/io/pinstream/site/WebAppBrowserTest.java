@@ -309,6 +309,59 @@ class WebAppBrowserTest {
   }
 
   @Test
+  @Order(3)
+  @DisplayName("the owner edits a pin's words and link on its page (a bad link is shown, not saved) and deletes it after a confirmation; others see no edit")
+  void editAndDeletePin() throws Exception {
+    ApiClient api = app.api();
+    String erin = api.signUpAndLogIn("erin");
+    String board = api.createBoard(erin, "Kitchen");
+    String pinId = api.post("/api/v1/pins", new JsonObject().put("board_id", board).put("media_id", api.uploadPhoto(erin))
+        .put("title", "Coper pan").put("link", "https://pans.example.com/copper"), erin).json().getString("id");
+
+    browser.get(base() + "/pin/" + pinId);
+    visible(By.cssSelector("h1.pin-title"));
+    assertThat(browser.findElements(By.id("edit-pin"))).as("a visitor's page").isEmpty();
+
+    phoneSize(); // the form must fit a phone too
+    logInWithForm("erin");
+    visible(By.id("edit-pin")).click();
+    WebElement form = visible(By.id("edit-box"));
+    noSidewaysScroll("the pin's edit form");
+    WebElement title = form.findElement(By.name("title"));
+    title.clear();
+    title.sendKeys("Copper pan, hammered");
+    WebElement link = form.findElement(By.name("link"));
+    link.clear();
+    link.sendKeys("pans.example.com/hammered");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+    WebElement error = visible(By.cssSelector("#edit-box .form-error"));
+    assertThat(error.getText()).contains("http");
+    assertThat(link.getAttribute("aria-invalid")).isEqualTo("true");
+    assertThat(api.get("/api/v1/pins/" + pinId).json().getString("title")).isEqualTo("Coper pan");
+    link.sendKeys(Keys.HOME, "https://");
+    assertThat(error.isDisplayed()).as("the error clears once the form changes").isFalse();
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+    waiting().until(ExpectedConditions.textToBe(By.cssSelector("h1.pin-title"), "Copper pan, hammered"));
+    JsonObject edited = api.get("/api/v1/pins/" + pinId).json();
+    assertThat(edited.getString("title")).isEqualTo("Copper pan, hammered");
+    assertThat(edited.getString("link")).isEqualTo("https://pans.example.com/hammered");
+    assertThat(visible(By.cssSelector("a.outbound")).getText()).isEqualTo("pans.example.com");
+
+    desktop();
+    visible(By.id("edit-pin")).click();
+    visible(By.id("delete-pin")).click();
+    visible(By.id("keep-pin")).click();
+    assertThat(browser.findElement(By.cssSelector(".confirm-delete")).isDisplayed()).isFalse();
+    assertThat(api.get("/api/v1/pins/" + pinId).status()).isEqualTo(200);
+    browser.findElement(By.id("delete-pin")).click();
+    visible(By.id("confirm-delete")).click();
+    waiting().until(ExpectedConditions.urlToBe(base() + "/board/" + board));
+    visible(By.cssSelector(".board-head"));
+    assertThat(api.get("/api/v1/pins/" + pinId).status()).isEqualTo(404);
+    assertThat(browser.findElements(By.cssSelector("article.pin[data-id='" + pinId + "']"))).isEmpty();
+  }
+
+  @Test
   @Order(4)
   @DisplayName("on a 390x844 phone: two columns, dense images, the header fits, 44 px targets, no sideways scroll on any page")
   void phone() throws Exception {
