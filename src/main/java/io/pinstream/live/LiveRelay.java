@@ -38,6 +38,7 @@ public final class LiveRelay implements Background {
   private final ClusterChannel.Type<LiveEvent> pinEvents;
   private final ClusterChannel.Type<FollowsChanged> follows;
   private final ClusterChannel.Type<SessionRevoked> revocations;
+  private final ClusterChannel.Type<LiveWarmUp.Round> warmUpRounds;
   private final AtomicInteger connections = new AtomicInteger();
   private final Counter delivered;
   private final Counter slowConsumers;
@@ -63,6 +64,8 @@ public final class LiveRelay implements Background {
     this.follows = cluster.register("follows_changed", FollowsChanged.class, f -> Long.toString(f.userId()),
         text -> new FollowsChanged(Long.parseLong(text)));
     this.revocations = sessions.revocations();
+    this.warmUpRounds = cluster.register("warm_up", LiveWarmUp.Round.class, LiveWarmUp.Round::encode,
+        LiveWarmUp.Round::decode);
     // Events published while this node's subscription was down never reach it: every hub tells its
     // clients to catch up (with since, from the feeds), so no gap stays silent.
     cluster.onResubscribed(() -> events.publish(new Resubscribed()));
@@ -127,14 +130,21 @@ public final class LiveRelay implements Background {
     return warmUp;
   }
 
-  /** Hands a warm-up round to every hub of this node (never to other nodes). */
+  /**
+   * Hands a warm-up round to every hub of this node the way a pin's event comes, through Redis (other
+   * nodes drop it); over the local event bus when Redis does not take it.
+   */
   void warmUp(LiveWarmUp.Round round) {
-    events.publish(round);
+    warmUpRounds.publish(round).onFailure(e -> events.publish(round));
   }
 
-  /** Receives warm-up rounds on the calling hub's event loop. */
+  /** Receives this node's warm-up rounds on the calling hub's event loop. */
   void onWarmUp(io.vertx.core.Handler<LiveWarmUp.Round> hub) {
-    events.consumer(LiveWarmUp.Round.class, hub);
+    warmUpRounds.subscribe(round -> {
+      if (warmUp.ours(round)) {
+        hub.handle(round);
+      }
+    });
   }
 
   ClusterChannel.Type<LiveEvent> pinEvents() {

@@ -35,8 +35,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The warm-up's sockets present a random key of this process in a header ({@link #HEADER}) and
  * are subscribed to a topic no client can name ({@code board:0}: board ids start at 1), so no client
  * sees a warm-up message and the warm-up needs no account, board or database row. The key is only
- * accepted while the warm-up runs. Nothing leaves the node: the rounds go to its hubs over the local
- * event bus, not through Redis.
+ * accepted while the warm-up runs. Each round travels as a real pin's event does, published to Redis
+ * and received on the node's cluster subscription, so that path is compiled too; it carries this
+ * node's id (not the key), and other nodes drop it. A round Redis does not take goes to the hubs over
+ * the local event bus instead.
+ *
+ * <p>Every round also pings the batch's sockets, which answer: a node pings each of its connections
+ * every {@code live.ping_seconds}, 400 a second at 10,000 connections, and the ping and pong paths
+ * (netty's pipeline write, Vert.x futures, frame decoding) were among what C2 still compiled while
+ * the first pins after a reconnect wave went out (JFR compilation events; BENCHMARKS.md, round five).
  */
 public final class LiveWarmUp {
   static final String HEADER = "X-Pinstream-Warm-Up";
@@ -62,12 +69,37 @@ public final class LiveWarmUp {
   private static final Logger log = LoggerFactory.getLogger(LiveWarmUp.class);
 
   private final String key = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+  /** Names this node's rounds on the cluster channel (not secret: the key is what admits a socket). */
+  private final String node = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
   private volatile boolean running;
   /** Messages the last warm-up's sockets received (the pinstream.live.warm_up.messages gauge). */
   private final AtomicLong received = new AtomicLong();
 
-  /** A round of the warm-up, handed to every hub on its own event loop; {@code heartbeat}: ping its sockets first. */
-  record Round(LiveEvent event, boolean heartbeat) {
+  /**
+   * A round of the warm-up, handed to every hub of node {@code node} on its own event loop;
+   * {@code heartbeat}: ping its sockets first.
+   */
+  record Round(String node, LiveEvent event, boolean heartbeat) {
+    /** On the cluster channel: {@code <node> <0|1> <the event as LiveEvent.encode writes it>}. */
+    String encode() {
+      return node + ' ' + (heartbeat ? '1' : '0') + ' ' + event.encode();
+    }
+
+    static Round decode(String text) {
+      int first = text.indexOf(' ');
+      return new Round(text.substring(0, first), LiveEvent.decode(text.substring(first + 3)),
+          text.charAt(first + 1) == '1');
+    }
+  }
+
+  /** This node's round {@code n}: {@code pin} at offset n of the warm-up topic, after a ping. */
+  Round round(long n, String pin) {
+    return new Round(node, new LiveEvent(n, 0, "warm_up", 0, pin, new LiveEvent.Position(EPOCH, n), null, null), true);
+  }
+
+  /** Whether a round received from the cluster channel is one of this node's warm-up (others drop it). */
+  boolean ours(Round round) {
+    return node.equals(round.node());
   }
 
   /** Messages the last warm-up's sockets received: one "subscribed" each, then one per round of its batch. */
@@ -89,7 +121,7 @@ public final class LiveWarmUp {
   /**
    * Opens {@code connections} WebSockets to {@code host:port}, at most {@value #MAX_OPEN} at a time
    * (fewer where the file descriptor limit says so); each batch is subscribed, gets
-   * {@value #ROUNDS_PER_BATCH} broadcasts and a heartbeat, and is closed. Then waits for the JIT to go
+   * {@value #ROUNDS_PER_BATCH} pings and broadcasts, and is closed. Then waits for the JIT to go
    * quiet. Never fails: a warm-up that goes wrong is logged and the node starts cold.
    */
   public Future<Void> run(Vertx vertx, LiveRelay relay, String host, int port, int connections) {
@@ -140,7 +172,7 @@ public final class LiveWarmUp {
 
   /**
    * One batch: {@code size} sockets opened and subscribed, {@value #ROUNDS_PER_BATCH} broadcasts (each
-   * once every socket has the one before, so no buffer fills) with a heartbeat halfway, then closed.
+   * once every socket has the one before, so no buffer fills), each after a ping, then closed.
    */
   private Future<Void> batch(Vertx vertx, LiveRelay relay, WebSocketClient client, WebSocketConnectOptions target,
                              int size, String pin, long[] expected, long[] round) {
@@ -151,11 +183,8 @@ public final class LiveWarmUp {
     expected[0] += size; // every socket is told "subscribed" first: then all are in their hub's topic index
     Future<Void> chain = Future.all(opening).compose(all -> awaitCount(vertx, received, expected[0]));
     for (int r = 0; r < ROUNDS_PER_BATCH; r++) {
-      boolean heartbeat = r == ROUNDS_PER_BATCH / 2;
       chain = chain.compose(v -> {
-        long n = ++round[0];
-        relay.warmUp(new Round(new LiveEvent(n, 0, "warm_up", 0, pin, new LiveEvent.Position(EPOCH, n), null, null),
-            heartbeat));
+        relay.warmUp(round(++round[0], pin));
         expected[0] += size;
         return awaitCount(vertx, received, expected[0]);
       });

@@ -58,6 +58,36 @@ class LiveWarmUpTest {
   }
 
   @Test
+  @DisplayName("its rounds travel through Redis as a pin's event does, and a node drops another node's rounds")
+  void roundsThroughRedis() {
+    LiveRelay relay = app.app().components().live();
+    LiveWarmUp mine = relay.warmUp();
+    LiveWarmUp.Round round = mine.round(7, "{\"id\":\"7\"}");
+    LiveWarmUp.Round back = LiveWarmUp.Round.decode(round.encode());
+    assertThat(back).isEqualTo(round);
+    assertThat(mine.ours(back)).isTrue();
+    assertThat(mine.ours(new LiveWarmUp().round(7, "{}"))).as("another node's round").isFalse();
+
+    java.util.List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.vertx.redis.client.Redis subscriber = io.vertx.redis.client.Redis.createClient(app.vertx(),
+        app.app().components().config().redis().uri());
+    try {
+      io.vertx.redis.client.RedisConnection conn = LiveClient.await(subscriber.connect());
+      conn.handler(message -> {
+        if (message.type() == io.vertx.redis.client.ResponseType.PUSH && "message".equals(message.get(0).toString())) {
+          heard.add(message.get(2).toString());
+        }
+      });
+      LiveClient.await(conn.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.SUBSCRIBE)
+          .arg(new io.pinstream.infra.RedisKeys(app.app().components().config().redis().keyPrefix()).key("cluster"))));
+      LiveClient.await(mine.run(app.vertx(), relay, "127.0.0.1", app.port(), 50).timeout(30, TimeUnit.SECONDS));
+      assertThat(heard).filteredOn(m -> m.startsWith("warm_up ")).hasSize(LiveWarmUp.ROUNDS_PER_BATCH);
+    } finally {
+      subscriber.close();
+    }
+  }
+
+  @Test
   @DisplayName("its topic cannot be named by a client, and its header without the process's key is refused (403)")
   void closedToClients() {
     try (LiveClient client = LiveClient.connect(app.vertx(), app.port(), null)) {
