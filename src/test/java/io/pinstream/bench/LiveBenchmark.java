@@ -232,8 +232,10 @@ public final class LiveBenchmark {
     for (Server s : servers) {
       metricsBefore.add(s.isJava() ? s.metrics() : Map.of());
     }
+    Instant firstPin = Instant.now();
     long published = publish(publisher);
     load.awaitDeliveries((long) ready * published);
+    System.out.printf("  pins published from %s (UTC), to line up with a server's GC or JIT log%n", firstPin);
     if (after == null) {
       Thread.sleep(2000);
       after = Memory.of(servers);
@@ -242,6 +244,9 @@ public final class LiveBenchmark {
     Result result = new Result(name, CLIENTS, ready, published, load.latencies, after.minus(before, ready));
     System.out.println(result.row());
     System.out.printf("  message size: %d bytes on average%n", load.latencies.meanMessageChars());
+    if (published <= 100) {
+      System.out.printf("  slowest delivery of each pin, in publishing order (ms): %s%n", load.latencies.slowestByPin(published));
+    }
     long delivered = Math.max(1, load.latencies.count() * (published + WARMUP) / Math.max(1, published)); // warm-up included
     System.out.printf("  CPU per delivered message: server %s, load client (and publisher) %s%n",
         serverCpu.since(delivered), clientCpu.since(delivered));
@@ -249,8 +254,9 @@ public final class LiveBenchmark {
       if (servers.get(i).isJava()) { // the server's own split of a pin's way, over the same pins (warm-up included)
         Map<String, Double> now = servers.get(i).metrics();
         Map<String, Double> then = metricsBefore.get(i);
-        System.out.printf("  server %d: pin creation -> hub mean %.1f ms, one event loop's broadcast mean %.1f ms%n", i + 1,
-            meanMs(now, then, "pinstream_live_lag_seconds"), meanMs(now, then, "pinstream_live_broadcast_seconds"));
+        System.out.printf("  server %d: pin creation -> hub mean %.1f ms (max %.1f), one event loop's broadcast mean %.1f ms (max %.1f)%n",
+            i + 1, meanMs(now, then, "pinstream_live_lag_seconds"), 1000 * now.getOrDefault("pinstream_live_lag_seconds_max", Double.NaN),
+            meanMs(now, then, "pinstream_live_broadcast_seconds"), 1000 * now.getOrDefault("pinstream_live_broadcast_seconds_max", Double.NaN));
       }
     }
     load.close();
@@ -507,6 +513,8 @@ public final class LiveBenchmark {
     private final AtomicLong maxMicros = new AtomicLong();
     private final AtomicLong chars = new AtomicLong();
     private final AtomicLong messages = new AtomicLong();
+    /** The slowest delivery of each pin (by its number in the run), in us: which pins make the tail. */
+    private final AtomicLongArray slowestByPin = new AtomicLongArray(4096);
 
     void record(String message) {
       int at = message.indexOf("bench-");
@@ -529,6 +537,8 @@ public final class LiveBenchmark {
       long micros = now.getEpochSecond() * 1_000_000L + now.getNano() / 1000
           - Long.parseLong(message.substring(dash + 1, end));
       add(Math.max(0, micros / 100), 1, micros);
+      int pin = (int) Math.min(slowestByPin.length() - 1, Long.parseLong(message.substring(at + 6, dash)) - WARMUP);
+      slowestByPin.accumulateAndGet(pin, micros, Math::max);
     }
 
     void add(long bucket, long n, long micros) {
@@ -555,6 +565,15 @@ public final class LiveBenchmark {
 
     double maxMs() {
       return maxMicros.get() / 1000.0;
+    }
+
+    /** The slowest delivery of each of the first {@code pins} pins, in ms. */
+    String slowestByPin(long pins) {
+      StringBuilder out = new StringBuilder();
+      for (int i = 1; i <= Math.min(pins, slowestByPin.length() - 1); i++) {
+        out.append(i == 1 ? "" : " ").append(slowestByPin.get(i) / 1000);
+      }
+      return out.toString();
     }
 
     /** The mean length of the pin messages received, in characters (bytes, for this ASCII JSON). */
