@@ -1337,8 +1337,22 @@ function shopView(main) {
       body.append(merchantForm(view));
       return;
     }
-    const merchant = page.items[0];
+    // Several shops: one at a time, chosen in the address (/shop?merchant=<id>), so each has its own link.
+    const chosen = new URLSearchParams(location.search).get('merchant');
+    const merchant = page.items.find((m) => m.id === chosen) || page.items[0];
+    if (page.items.length > 1) {
+      body.append(el('nav', { class: 'shop-picker', 'aria-label': 'Your shops' },
+        ...page.items.map((m) => el('a', { href: '/shop?merchant=' + encodeURIComponent(m.id), class: 'chip',
+          'aria-current': m.id === merchant.id ? 'page' : null, text: m.name }))));
+    }
     body.append(merchantPanel(merchant, view));
+    const another = el('button', { type: 'button', class: 'secondary', id: 'open-another-shop', text: 'Open another shop' });
+    another.addEventListener('click', () => {
+      const form = merchantForm(view);
+      another.replaceWith(form);
+      form.querySelector('input').focus();
+    });
+    body.append(el('div', { class: 'row' }, another));
   }, (err) => body.append(el('p', { class: 'form-error', text: err.message })));
 }
 

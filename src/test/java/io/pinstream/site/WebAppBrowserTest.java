@@ -306,6 +306,25 @@ class WebAppBrowserTest {
     waiting().until(ExpectedConditions.textToBe(By.id("report-clicks"), "1"));
     assertThat(browser.findElement(By.cssSelector(".report table")).getText()).contains(today);
     assertThat(browser.findElement(By.xpath("//caption[text()='By pin']/..")).getText()).contains(pin);
+
+    // A second shop, opened from the page: both are listed, each with its own report and address.
+    visible(By.id("open-another-shop")).click();
+    WebElement form = visible(By.cssSelector(".shop form.stacked"));
+    form.findElement(By.name("name")).sendKeys("Tea Shop Outlet");
+    form.findElement(By.name("domain")).sendKeys("outlet.tea.example.com");
+    form.findElement(By.cssSelector("button[type=submit]")).click();
+    visible(By.cssSelector(".api-key input.key"));
+    browser.get(base() + "/shop");
+    List<WebElement> shops = visible(By.cssSelector("nav.shop-picker")).findElements(By.tagName("a"));
+    assertThat(shops).extracting(WebElement::getText).containsExactlyInAnyOrder("Tea Shop", "Tea Shop Outlet");
+    String current = browser.findElement(By.cssSelector(".merchant h2")).getText();
+    WebElement other = shops.stream().filter(a -> !a.getText().equals(current)).findFirst().orElseThrow();
+    String otherName = other.getText();
+    other.click();
+    waiting().until(ExpectedConditions.textToBe(By.cssSelector(".merchant h2"), otherName));
+    assertThat(browser.getCurrentUrl()).contains("/shop?merchant=");
+    assertThat(browser.findElement(By.cssSelector("nav.shop-picker a[aria-current=page]")).getText()).isEqualTo(otherName);
+    waiting().until(ExpectedConditions.textToBe(By.id("report-clicks"), otherName.equals("Tea Shop") ? "1" : "0"));
   }
 
   @Test
