@@ -207,8 +207,24 @@ public final class LiveBenchmark {
       ApiClient via = apis.get(turn.getAndIncrement() % nodes.size());
       var reply = via.post("/api/v1/pins", new JsonObject().put("board_id", board).put("media_id", media)
           .put("title", title), token);
+      long answeredMicros = nowMicros();
+      if (reply.status() == 201) {
+        // How long the first pins took to be created (the id's time) and answered, from the stamp in the title.
+        long stamp = Long.parseLong(title.substring(title.lastIndexOf('-') + 1));
+        long n = Long.parseLong(title.substring(6, title.lastIndexOf('-')));
+        if (n - WARMUP <= 3 && n > WARMUP) {
+          long created = io.pinstream.common.Ids.createdAtMillis(Long.parseLong(reply.json().getString("id"))) * 1000;
+          System.out.printf("  pin %d: created %.1f ms and answered %.1f ms after its publish started%n", n - WARMUP,
+              (created - stamp) / 1000.0, (answeredMicros - stamp) / 1000.0);
+        }
+      }
       return reply.status() == 201;
     });
+  }
+
+  private static long nowMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
   }
 
   private static Result runJavaClients(String name, Vertx vertx, List<Server> servers, String topic,
