@@ -28,7 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
-/** Pins: create, read, delete, save (repin). The lists of a board's and a user's pins are feeds ({@code feed.FeedsApi}). */
+/** Pins: create, read, edit, delete, save (repin). The lists of a board's and a user's pins are feeds ({@code feed.FeedsApi}). */
 public final class PinsApi {
   private static final int MINUTE = 60;
   private final PinStore pins;
