@@ -98,7 +98,6 @@ public final class LiveBenchmark {
    * (code compiled for the handshake, buffer pools) is not counted as memory per connection.
    */
   private static final int PRIMING = Math.min(2000, CLIENTS); // the client allows 2 x CLIENTS connections
-  private static final int CLIENT_WARM_UP_MESSAGES = 40;
   /** docker/Dockerfile's GC and heap options (why: BENCHMARKS.md, "Live push"), with a fixed heap ceiling. */
   private static final String SERVER_JVM = BURST ? "" : "-Xmx1g -XX:+UseG1GC -XX:-G1UseAdaptiveConcRefinement "
       + "-XX:G1ConcRefinementGreenZone=2G -XX:G1ConcRefinementThreads=0 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30";
@@ -177,21 +176,29 @@ public final class LiveBenchmark {
 
   /**
    * Burst shape only (the steady one has warm-up pins for every server): the load client's own JVM
-   * receives {@value #CLIENT_WARM_UP_MESSAGES} messages on {@link #PRIMING} sockets of a throwaway `ws`
-   * peer first. Without it the first server measured met a client JVM still compiling its receive
-   * path, and the servers after it a warm one.
+   * first runs the whole measured shape against a throwaway `ws` peer, the same wave of {@code clients}
+   * sockets and then the same pins at the same rate (recorded into a histogram that is dropped), and
+   * then collects its garbage (a full GC of this JVM, not of any server). Without it the first server
+   * measured, always Pinstream, met a client JVM still compiling its receive path and the servers
+   * after it a warm one. Until 30 Nov the warm-up was 40 messages on 2,000 sockets: Pinstream's first
+   * pin was then its slowest in every run, `ws`'s (measured second) in none; the same larger warm-up
+   * without the collection left the closed sockets' garbage to the measured runs (every server's
+   * p99 rose, Socket.IO's to 3-4 s).
    */
   private static void warmLoadClient(Vertx vertx) throws Exception {
     try (Server peer = Server.node("ws-server.js")) {
       LoadClient warm = new LoadClient(vertx);
-      warm.connect(List.of(peer), "board:1", PRIMING);
-      for (int i = 0; i < CLIENT_WARM_UP_MESSAGES; i++) {
-        peer.publishRaw("board:1", "bench-0-0"); // sequence 0: never recorded
-        Thread.sleep(50);
+      warm.burst(List.of(peer), "board:1", CLIENTS);
+      Thread.sleep(2000);
+      for (int i = 1; i <= RATE * SECONDS; i++) {
+        peer.publishRaw("board:1", "bench-" + i + "-" + nowMicros());
+        Thread.sleep(1000 / RATE);
       }
       Thread.sleep(1000);
       warm.close();
     }
+    System.gc();
+    Thread.sleep(2000);
   }
 
   private static Result runPinstream(String name, Vertx vertx, List<Server> nodes) throws Exception {
