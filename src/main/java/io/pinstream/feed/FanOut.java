@@ -51,6 +51,13 @@ public final class FanOut implements Background {
   private io.vertx.core.Context sweepContext;
   private boolean sweeping;
   private volatile boolean behind;
+  /** How long a failed delivery keeps {@link #behind} set whatever a sweep answers: twice the sweep query's 1 s. */
+  private static final long FAILURE_MEMORY_NANOS = 2_000_000_000L;
+  /**
+   * When a delivery last failed (System.nanoTime): a sweep must not clear {@link #behind} on an
+   * answer that cannot have counted that failure's row as overdue (see {@link #sweepBatches}).
+   */
+  private volatile long lastFailure = System.nanoTime() - 2 * FAILURE_MEMORY_NANOS;
 
   public FanOut(Vertx vertx, LocalEvents events, Pool pool, FeedStore store, FeedQueries queries, Trending trending,
                 PinHydrator pins, Config.Feed config, MeterRegistry metrics) {
@@ -85,6 +92,7 @@ public final class FanOut implements Background {
               events.publish(new PinDelivered(pinId, pin.ownerId(), pin.ownerUsername(), pin.boardId(), !adding));
             }))
         .onFailure(e -> {
+          lastFailure = System.nanoTime();
           behind = true;
           log.warn("fan-out of pin {} ({}) failed, will retry: {}", pinId, action, e.toString());
           // Let go of the lease: the sweep retries as soon as Redis answers, not when the lease ends.
@@ -183,10 +191,16 @@ public final class FanOut implements Background {
    */
   private Future<Integer> sweepBatches(int deliveredSoFar) {
     // Overdue counts whoever holds a row: one held by a node that died stays overdue until its lease ends.
+    long asked = System.nanoTime();
     return pool.preparedQuery("SELECT EXISTS (SELECT 1 FROM feed_outbox WHERE created_at < now() - interval '1 second')")
         .execute()
         .compose(overdue -> {
-          behind = overdue.iterator().next().getBoolean(0);
+          // A delivery that failed shortly before this query (its row too young to count) or while it
+          // was being answered keeps the feeds on PostgreSQL until a later sweep counts its row.
+          // Otherwise a sweep answered just as PostgreSQL went down ("none overdue": the failed pin's
+          // row was under a second old) cleared the flag right after that failure set it, and feeds
+          // were read from Redis, without the pin, until the next sweep (PostgresRestartTest, once in CI).
+          behind = overdue.iterator().next().getBoolean(0) || lastFailure - (asked - FAILURE_MEMORY_NANOS) > 0;
           return behind ? dueBatches(deliveredSoFar) : Future.succeededFuture(deliveredSoFar);
         });
   }
