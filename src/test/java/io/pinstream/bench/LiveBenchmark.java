@@ -280,6 +280,8 @@ public final class LiveBenchmark {
         System.out.printf("  server %d: pin creation -> hub mean %.1f ms (max %.1f), one event loop's broadcast mean %.1f ms (max %.1f)%n",
             i + 1, meanMs(now, then, "pinstream_live_lag_seconds"), 1000 * now.getOrDefault("pinstream_live_lag_seconds_max", Double.NaN),
             meanMs(now, then, "pinstream_live_broadcast_seconds"), 1000 * now.getOrDefault("pinstream_live_broadcast_seconds_max", Double.NaN));
+        System.out.printf("  server %d: fan-out mean %.1f ms (max %.1f)%n", i + 1, meanMs(now, then, "pinstream_fanout_duration_seconds"),
+            1000 * now.getOrDefault("pinstream_fanout_duration_seconds_max", Double.NaN));
       }
     }
     load.close();
