@@ -97,10 +97,10 @@ final class LiveHub {
     }
   }
 
-  /** A warm-up broadcast to this loop's warm-up sockets, pinged first when the round says so. */
+  /** A warm-up round to this loop's warm-up sockets: a ping, then a broadcast. */
   private void warmUpRound(LiveWarmUp.Round round) {
     Set<Subscription> subs = index.subscribers(LiveWarmUp.TOPIC);
-    if (subs != null && round.heartbeat()) {
+    if (subs != null) {
       subs.forEach(sub -> sub.connection.heartbeat());
     }
     dispatch(LiveWarmUp.TOPIC, round.event().onBoard(), round.event());

@@ -75,26 +75,22 @@ public final class LiveWarmUp {
   /** Messages the last warm-up's sockets received (the pinstream.live.warm_up.messages gauge). */
   private final AtomicLong received = new AtomicLong();
 
-  /**
-   * A round of the warm-up, handed to every hub of node {@code node} on its own event loop;
-   * {@code heartbeat}: ping its sockets first.
-   */
-  record Round(String node, LiveEvent event, boolean heartbeat) {
-    /** On the cluster channel: {@code <node> <0|1> <the event as LiveEvent.encode writes it>}. */
+  /** A round of the warm-up, handed to every hub of node {@code node} on its own event loop: a ping, then the event. */
+  record Round(String node, LiveEvent event) {
+    /** On the cluster channel: {@code <node> <the event as LiveEvent.encode writes it>}. */
     String encode() {
-      return node + ' ' + (heartbeat ? '1' : '0') + ' ' + event.encode();
+      return node + ' ' + event.encode();
     }
 
     static Round decode(String text) {
-      int first = text.indexOf(' ');
-      return new Round(text.substring(0, first), LiveEvent.decode(text.substring(first + 3)),
-          text.charAt(first + 1) == '1');
+      int space = text.indexOf(' ');
+      return new Round(text.substring(0, space), LiveEvent.decode(text.substring(space + 1)));
     }
   }
 
-  /** This node's round {@code n}: {@code pin} at offset n of the warm-up topic, after a ping. */
+  /** This node's round {@code n}: {@code pin} at offset n of the warm-up topic. */
   Round round(long n, String pin) {
-    return new Round(node, new LiveEvent(n, 0, "warm_up", 0, pin, new LiveEvent.Position(EPOCH, n), null, null), true);
+    return new Round(node, new LiveEvent(n, 0, "warm_up", 0, pin, new LiveEvent.Position(EPOCH, n), null, null));
   }
 
   /** Whether a round received from the cluster channel is one of this node's warm-up (others drop it). */
