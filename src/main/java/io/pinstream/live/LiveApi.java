@@ -84,13 +84,12 @@ public final class LiveApi {
       refuse(handshake, 404, start, requestId);
       return;
     }
-    String warmUp = handshake.headers().get(LiveWarmUp.HEADER);
-    if (warmUp != null) {
-      if (!relay.warmUp().admits(warmUp)) {
-        refuse(handshake, 403, start, requestId);
-        return;
-      }
-      handshake.accept().onSuccess(this::acceptWarmUp);
+    // The node's own warm-up sockets (LiveWarmUp) take a client's way from here on, so that a reconnect
+    // wave finds that way compiled; they are exempt only from the per-address cap and the access log.
+    String warmUpKey = handshake.headers().get(LiveWarmUp.HEADER);
+    boolean warmUp = warmUpKey != null;
+    if (warmUp && !relay.warmUp().admits(warmUpKey)) {
+      refuse(handshake, 403, start, requestId);
       return;
     }
     String origin = handshake.headers().get("Origin");
@@ -99,7 +98,7 @@ public final class LiveApi {
       return;
     }
     String address = ClientIp.limitKey(ClientIp.of(handshake.headers(), handshake.remoteAddress(), trustForwardedFor));
-    if (!relay.openFrom(address, config.maxConnectionsPerAddress())) {
+    if (!relay.openFrom(address, warmUp ? Integer.MAX_VALUE : config.maxConnectionsPerAddress())) {
       refuse(handshake, 429, start, requestId);
       return;
     }
@@ -122,8 +121,10 @@ public final class LiveApi {
           relay.closedFrom(address);
           return;
         }
-        RequestIds.log("GET", PATH, 101, start, requestId);
-        accept(accepted.result(), caller, address);
+        if (!warmUp) {
+          RequestIds.log("GET", PATH, 101, start, requestId);
+        }
+        accept(accepted.result(), caller, address, warmUp);
       });
     });
   }
@@ -133,9 +134,10 @@ public final class LiveApi {
     RequestIds.log("GET", handshake.path(), status, start, requestId);
   }
 
-  private void accept(ServerWebSocket ws, LiveTickets.Caller caller, String address) {
+  private void accept(ServerWebSocket ws, LiveTickets.Caller caller, String address, boolean warmUp) {
     WebSocketConnection c = new WebSocketConnection(ws, caller.user());
     c.session = caller.session();
+    c.warmUp = warmUp;
     hub.add(c);
     ws.textMessageHandler(text -> {
       c.lastSeen = System.currentTimeMillis();
@@ -163,16 +165,6 @@ public final class LiveApi {
       c.close(1001, "server restarting");
       hub.remove(c);
     });
-  }
-
-  /** One of this node's own warm-up sockets: no account, no address count, only the warm-up's topic. */
-  private void acceptWarmUp(ServerWebSocket ws) {
-    WebSocketConnection c = new WebSocketConnection(ws, null);
-    hub.addWarmUp(c);
-    ws.pongHandler(pong -> c.lastSeen = System.currentTimeMillis());
-    ws.exceptionHandler(e -> {
-    });
-    ws.closeHandler(v -> hub.remove(c));
   }
 
   /** A one-time ticket for a live connection of the signed-in caller ({@code ?ticket=}, valid 30 s). */

@@ -21,6 +21,8 @@ abstract class LiveConnection {
   long frameSecond;
   int framesThisSecond;
   boolean closed;
+  /** One of the node's own warm-up sockets ({@link LiveWarmUp}): it may subscribe to the warm-up topic, and what it gets is not counted. */
+  boolean warmUp;
 
   LiveConnection(UserRef user) {
     this.user = user;

@@ -33,7 +33,7 @@ final class LiveHub {
   /** When a client refused for want of the database should subscribe again. */
   private static final long RETRY_AFTER_MS = 2000;
   private static final Logger log = LoggerFactory.getLogger(LiveHub.class);
-  /** The warm-up's topic: a board topic by shape, with an id no board has (clients cannot name it). */
+  /** The warm-up's topic: a board topic by shape, with an id no board has; only warm-up sockets can name it. */
   private static final Topic WARM_UP = new Topic(Topic.Kind.BOARD, LiveWarmUp.TOPIC, 0, null);
 
   private final Vertx vertx;
@@ -80,21 +80,6 @@ final class LiveHub {
     connection.lastPing -= ThreadLocalRandom.current().nextLong(heartbeatMs(connection));
     connections.add(connection);
     relay.connections().incrementAndGet();
-  }
-
-  /** One of the node's own warm-up sockets ({@link LiveWarmUp}): subscribed to the warm-up topic at once. */
-  void addWarmUp(LiveConnection connection) {
-    add(connection);
-    Subscription sub = new Subscription(connection, WARM_UP);
-    sub.covered = new LiveEvent.Position(LiveWarmUp.EPOCH, 0); // as a subscription at the top of its history starts
-    connection.subscriptions.add(sub);
-    index.add(sub);
-    LiveMessage confirmation = new LiveMessage("subscribed", null, LiveProtocol.subscribed(WARM_UP.name()));
-    try {
-      connection.write(confirmation); // not counted as delivered: no client had it
-    } finally {
-      confirmation.release();
-    }
   }
 
   /** A warm-up round to this loop's warm-up sockets: a ping, then a broadcast. */
@@ -166,8 +151,7 @@ final class LiveHub {
    * or after the pin {@code since} (read from its feed, the older way); trending has no history.
    */
   void subscribe(LiveConnection c, String name, Long since, LiveEvent.Position from) {
-    Topic known = index.topic(name); // thousands of subscriptions share one Topic and its name
-    Topic topic = known != null ? known : Topic.parse(name);
+    Topic topic = c.warmUp ? (LiveWarmUp.TOPIC.equals(name) ? WARM_UP : null) : clientTopic(name);
     if (topic == null) {
       error(c, "bad_topic", "Topics are home, trending, board:<id> and user:<username>", name);
       countBad(c);
@@ -221,12 +205,18 @@ final class LiveHub {
     });
   }
 
+  /** The topic a client names, or null when it is not one; the warm-up's cannot be named. */
+  private Topic clientTopic(String name) {
+    Topic known = index.topic(name); // thousands of subscriptions share one Topic and its name
+    return known != null && known != WARM_UP ? known : Topic.parse(name);
+  }
+
   /** Checks the topic exists and loads what routing needs (a home viewer's follows). */
   private Future<Void> resolve(Subscription sub) {
     Topic topic = sub.topic;
     return switch (topic.kind()) {
       case TRENDING -> Future.succeededFuture();
-      case BOARD -> topics.board(topic.boardId());
+      case BOARD -> topic == WARM_UP ? Future.succeededFuture() : topics.board(topic.boardId());
       case USER -> topics.user(topic.username()).map(id -> {
         sub.userId = id;
         return null;
@@ -373,7 +363,9 @@ final class LiveHub {
     } finally {
       message.release();
     }
-    relay.delivered().increment();
+    if (!c.warmUp) {
+      relay.delivered().increment();
+    }
     return true;
   }
 

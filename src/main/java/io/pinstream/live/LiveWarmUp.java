@@ -22,9 +22,14 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Runs the live path for real before the node says it is ready: a few thousand WebSockets from this
- * process to itself are opened (the handshake), subscribed, pinged, sent pin-sized messages by each
- * hub through the same dispatch and socket writes as a real pin, and closed, a thousand at a time;
- * then the node waits for the JIT compiler to go quiet. Only then does {@code /ready} answer 200.
+ * process to itself are opened, subscribed, pinged, sent pin-sized messages by each hub through the
+ * same dispatch and socket writes as a real pin, and closed, a thousand at a time; then the node waits
+ * for the JIT compiler to go quiet. Only then does {@code /ready} answer 200. The sockets go the way a
+ * client's do: the handshake's checks (origin, address count, caller), a subscribe frame parsed and
+ * answered with the topic's position read from Redis, the close; they skip only the per-address cap
+ * and the access log. Until 30 Nov they were put straight into their topic, and the client's way
+ * (header lookups, the address count, JSON frames in and out) was still being compiled by C2 while the
+ * first pins after a reconnect wave went out (JFR compilation events; BENCHMARKS.md, round six).
  *
  * <p>Why: the first traffic of a new node is typically a reconnect wave after a deploy, thousands of
  * clients at once, and a JVM seconds old runs that code interpreted, then spends a compiler thread's
@@ -48,6 +53,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LiveWarmUp {
   static final String HEADER = "X-Pinstream-Warm-Up";
   static final String TOPIC = Topic.board(0);
+  private static final String SUBSCRIBE = "{\"type\":\"subscribe\",\"topic\":\"" + TOPIC + "\"}";
   /**
    * Broadcasts per batch of sockets. With the default 5,000 sockets in batches of 1,000 the hubs write
    * 75,000 messages: past the counts (some 15,000 calls, or ~60,000 iterations of a loop) at which
@@ -174,7 +180,10 @@ public final class LiveWarmUp {
                              int size, String pin, long[] expected, long[] round) {
     List<Future<WebSocket>> opening = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
-      opening.add(client.connect(target).onSuccess(ws -> ws.textMessageHandler(text -> received.incrementAndGet())));
+      opening.add(client.connect(target).onSuccess(ws -> {
+        ws.textMessageHandler(text -> received.incrementAndGet());
+        ws.writeTextMessage(SUBSCRIBE);
+      }));
     }
     expected[0] += size; // every socket is told "subscribed" first: then all are in their hub's topic index
     Future<Void> chain = Future.all(opening).compose(all -> awaitCount(vertx, received, expected[0]));
