@@ -1,6 +1,7 @@
 package io.pinstream.live;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPipeline;
@@ -10,7 +11,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pinstream.accounts.UserRef;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 
@@ -21,11 +21,17 @@ import java.io.IOException;
  * netty holds nothing of this socket's, straight to the kernel with one send(2) of the shared
  * frame's bytes (a native transport, no TLS); otherwise into netty's pipeline just below its frame encoder, behind
  * what it holds. No per-socket encoding, promise or queue hop either way, which is most of what a
- * broadcast to thousands of sockets costs besides the system call. Pings, pongs and the close
- * handshake stay with Vert.x; both paths run on the socket's event loop, so they keep their order.
+ * broadcast to thousands of sockets costs besides the system call. Pings take the same way, one
+ * shared frame; pongs and the close handshake stay with Vert.x. Everything runs on the socket's
+ * event loop, so the frames keep their order.
  */
 final class WebSocketConnection extends LiveConnection {
-  private static final Buffer PING = Buffer.buffer();
+  /**
+   * An empty ping frame (FIN, opcode 9, no payload), shared by every socket and never freed: a node
+   * pings each of its sockets every {@code live.ping_seconds}, and through Vert.x each ping was a
+   * frame object, an encoding and a netty write of its own.
+   */
+  private static final ByteBuf PING = Unpooled.unreleasableBuffer(Unpooled.directBuffer(2).writeByte(0x89).writeByte(0));
   private final ServerWebSocket ws;
   /** The frame encoder's context: a write from here goes to the socket (through TLS, if any). */
   private final ChannelHandlerContext frames;
@@ -58,7 +64,11 @@ final class WebSocketConnection extends LiveConnection {
     if (ws.isClosed()) {
       return; // a close frame went or came: no data frame may follow it
     }
-    ByteBuf frame = message.webSocketFrame(frames.alloc());
+    send(message.webSocketFrame(frames.alloc()));
+  }
+
+  /** Writes a whole frame shared with other sockets (read, never changed or released here). */
+  private void send(ByteBuf frame) {
     int written = 0;
     if (socket != null && unsent != null && unsent.totalPendingWriteBytes() == 0 && frame.hasMemoryAddress()) {
       // Nothing of this socket's is waiting in netty: the frame's bytes go to the kernel right here,
@@ -86,7 +96,9 @@ final class WebSocketConnection extends LiveConnection {
 
   @Override
   void heartbeat() {
-    ws.writePing(PING);
+    if (!ws.isClosed()) {
+      send(PING);
+    }
   }
 
   @Override
