@@ -70,13 +70,13 @@ import java.util.function.Consumer;
  * heap after a full GC.
  * <pre>
  * mvn -q -o package -DskipTests &amp;&amp; (cd src/test/node &amp;&amp; npm ci)
- * MAVEN_OPTS="-Xms2g -Xmx2g" mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
+ * MAVEN_OPTS="-Xms2g -Xmx2g -XX:+AlwaysPreTouch" mvn -q -o test-compile exec:java -Dexec.classpathScope=test -Dexec.mainClass=io.pinstream.bench.LiveBenchmark \
  *   [-Dclients=10000 -Drate=2 -Dseconds=30 -Dwarmup=240 -DserverLoops=1 -Donly=pinstream,ws,socketio,pinstream2]
  * </pre>
  * A reconnect wave (see {@code BURST}), the server started with no JVM option, as the README runs it:
  * <pre>
  * mvn -q -o dependency:build-classpath -Dmdep.outputFile=target/cp.txt -Dmdep.includeScope=test
- * java -Xms2g -Xmx2g -cp target/classes:target/test-classes:$(cat target/cp.txt) -Dshape=burst io.pinstream.bench.LiveBenchmark
+ * java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp target/classes:target/test-classes:$(cat target/cp.txt) -Dshape=burst io.pinstream.bench.LiveBenchmark
  * </pre>
  */
 public final class LiveBenchmark {
@@ -124,7 +124,13 @@ public final class LiveBenchmark {
     if (heapMb < CLIENT_HEAP_MB) {
       System.out.printf("WARNING: the load client's heap starts at %d MB. Its %d sockets then keep its G1 busy (a young"
           + " pause every few seconds, a marking cycle every few more) and the pauses show as server latency."
-          + " Run with MAVEN_OPTS=\"-Xms2g -Xmx2g\".%n%n", heapMb, CLIENTS);
+          + " Run with MAVEN_OPTS=\"-Xms2g -Xmx2g -XX:+AlwaysPreTouch\".%n%n", heapMb, CLIENTS);
+    }
+    if (!preTouched()) {
+      // Without it the client's first touch of each fresh heap page (a page fault and the kernel
+      // zeroing it) fell on the last pins of the first server measured, always Pinstream: half its
+      // event loops' time went to page faults there, and its p99 doubled (30 Nov, async-profiler).
+      throw new IllegalStateException("run the load client's JVM with -XX:+AlwaysPreTouch (and -Xms2g -Xmx2g)");
     }
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
     String db = "pinstream_bench_live_" + System.currentTimeMillis();
@@ -170,6 +176,12 @@ public final class LiveBenchmark {
     System.out.println("|---|---|---|---|---|---|---|---|");
     results.forEach(r -> System.out.println(r.row()));
     System.exit(0);
+  }
+
+  /** Whether this JVM touched its whole heap at start (-XX:+AlwaysPreTouch). */
+  private static boolean preTouched() {
+    var hotspot = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+    return Boolean.parseBoolean(hotspot.getVMOption("AlwaysPreTouch").getValue());
   }
 
   // ---- the runs ----
