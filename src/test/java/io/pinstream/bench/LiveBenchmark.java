@@ -90,6 +90,8 @@ public final class LiveBenchmark {
   private static final int RATE = Integer.getInteger("rate", BURST ? 5 : 2);
   private static final int SECONDS = Integer.getInteger("seconds", BURST ? 4 : 30);
   private static final int WARMUP = Integer.getInteger("warmup", BURST ? 0 : 240);
+  /** Pins created on another board before the subscribers connect (a diagnostic; 0, the default, in every recorded run). */
+  private static final int PRE_PINS = Integer.getInteger("prePins", 0);
   /** Burst shape: sockets opened per tick, and the tick. */
   private static final int BURST_SIZE = 200;
   private static final long BURST_TICK_MS = 50;
@@ -219,6 +221,12 @@ public final class LiveBenchmark {
     String token = api.signUpAndLogIn(user);
     String board = api.createBoard(token, "Live");
     String media = api.uploadPhoto(token);
+    // A diagnostic, not the measured shape: -DprePins=N pins on another board before the wave show
+    // what a node whose write path had run before would deliver (BENCHMARKS.md, "Live push", round six).
+    String elsewhere = PRE_PINS > 0 ? api.createBoard(token, "Before the wave") : null;
+    for (int i = 0; i < PRE_PINS; i++) {
+      api.post("/api/v1/pins", new JsonObject().put("board_id", elsewhere).put("media_id", media).put("title", "before " + i), token);
+    }
     AtomicInteger turn = new AtomicInteger();
     List<ApiClient> apis = nodes.stream().map(n -> new ApiClient(n.base())).toList();
     return runJavaClients(name, vertx, nodes, "board:" + board, title -> {
