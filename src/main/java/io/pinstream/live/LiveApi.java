@@ -97,7 +97,9 @@ public final class LiveApi {
       refuse(handshake, 403, start, requestId);
       return;
     }
-    String address = ClientIp.limitKey(ClientIp.of(handshake.headers(), handshake.remoteAddress(), trustForwardedFor));
+    String clientAddress = ClientIp.limitKey(ClientIp.of(handshake.headers(), handshake.remoteAddress(), trustForwardedFor));
+    // Counted apart, without a cap: a client of the node's own address is never refused for them.
+    String address = warmUp ? "warm-up " + clientAddress : clientAddress;
     if (!relay.openFrom(address, warmUp ? Integer.MAX_VALUE : config.maxConnectionsPerAddress())) {
       refuse(handshake, 429, start, requestId);
       return;

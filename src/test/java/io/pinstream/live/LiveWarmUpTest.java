@@ -26,7 +26,8 @@ class LiveWarmUpTest {
   private static final int SOCKETS = 100;
 
   @RegisterExtension
-  static TestApp app = new TestApp(json -> json.getJsonObject("live").put("warm_up_connections", SOCKETS));
+  static TestApp app = new TestApp(json -> json.getJsonObject("live").put("warm_up_connections", SOCKETS)
+      .put("max_connections_per_address", 3));
 
   @Test
   @Order(1) // before notReadyMeanwhile runs another warm-up
@@ -85,6 +86,28 @@ class LiveWarmUpTest {
     } finally {
       subscriber.close();
     }
+  }
+
+  @Test
+  @DisplayName("its sockets come from the node's own address but are counted apart: a client of that address is admitted meanwhile")
+  void countedApart() throws Exception {
+    LiveRelay relay = app.app().components().live();
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Future<Void> run = relay.warmUp().run(app.vertx(), relay, "127.0.0.1", app.port(), 300);
+      while (!run.isComplete() && app.metric("pinstream_live_connections") < 300) {
+        Thread.sleep(1);
+      }
+      boolean duringTheWarmUp;
+      try (LiveClient client = LiveClient.connect(app.vertx(), app.port(), null)) {
+        client.subscribe("trending"); // 300 of the warm-up's sockets from 127.0.0.1; the address's cap is 3
+        duringTheWarmUp = app.metric("pinstream_live_connections") > 1;
+      }
+      LiveClient.await(run.timeout(30, TimeUnit.SECONDS));
+      if (duringTheWarmUp) {
+        return;
+      }
+    }
+    throw new AssertionError("the warm-up's sockets were never open while the client subscribed");
   }
 
   @Test
