@@ -228,7 +228,10 @@ public final class LiveBenchmark {
       api.post("/api/v1/pins", new JsonObject().put("board_id", elsewhere).put("media_id", media).put("title", "before " + i), token);
     }
     AtomicInteger turn = new AtomicInteger();
-    List<ApiClient> apis = nodes.stream().map(n -> new ApiClient(n.base())).toList();
+    // The publisher is the client the peers' publisher is (HTTP/1.1, the one that polled the server
+    // until it answered). Until 30 Nov it was a new client of its own, whose first request (pin 1)
+    // opened its connection and offered an h2c upgrade, a way the server had not run before.
+    List<ApiClient> apis = nodes.stream().map(n -> new ApiClient(n.base(), HTTP)).toList();
     return runJavaClients(name, vertx, nodes, "board:" + board, title -> {
       // Alternate the publishing node: with 2 nodes, half the pins cross from one node to the other.
       ApiClient via = apis.get(turn.getAndIncrement() % nodes.size());

@@ -14,10 +14,16 @@ import java.util.Map;
 /** A plain HTTP client for tests: real requests over the loopback, answers read whole. */
 public final class ApiClient {
   private final String base;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http;
 
   public ApiClient(String base) {
+    this(base, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
+  }
+
+  /** Requests through {@code http}, a client shared with other callers (a benchmark's, say). */
+  public ApiClient(String base, HttpClient http) {
     this.base = base;
+    this.http = http;
   }
 
   public String base() {
