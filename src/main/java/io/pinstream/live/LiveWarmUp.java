@@ -55,10 +55,13 @@ public final class LiveWarmUp {
   static final String TOPIC = Topic.board(0);
   private static final String SUBSCRIBE = "{\"type\":\"subscribe\",\"topic\":\"" + TOPIC + "\"}";
   /**
-   * Broadcasts per batch of sockets. With the default 5,000 sockets in batches of 1,000 the hubs write
-   * 75,000 messages: past the counts (some 15,000 calls, or ~60,000 iterations of a loop) at which
+   * Broadcasts per batch of sockets. With the default 10,000 sockets in batches of 1,000 the hubs write
+   * 150,000 messages: past the counts (some 15,000 calls, or ~60,000 iterations of a loop) at which
    * HotSpot gives the dispatch loop and the per-socket write path their final compiled form (C2's;
-   * C1's optimised code under PINSTREAM_JIT=c1-network, see JvmTuning).
+   * C1's optimised code under PINSTREAM_JIT=c1-network, see JvmTuning). The default was 5,000 until
+   * 30 Nov: a 10,000-socket wave then still pushed the handshake's, the subscribe's and the JSON
+   * parser's code over C2's thresholds, and those compiles ran while the first pins went out (BENCHMARKS.md,
+   * "Live push", round six: pin 1's slowest delivery went from 192-328 ms to 165-177 ms with 10,000).
    */
   static final int ROUNDS_PER_BATCH = 15;
   /** Sockets open at once (each costs the process two file descriptors: both ends are here). */
