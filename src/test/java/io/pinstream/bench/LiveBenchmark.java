@@ -810,13 +810,37 @@ public final class LiveBenchmark {
             heap += Long.parseLong(m.group(1));
           }
         }
-        for (String line : Files.readAllLines(Path.of("/proc/" + s.pid() + "/status"))) {
-          if (line.startsWith("VmRSS:")) {
-            rss += Long.parseLong(line.replaceAll("[^0-9]", ""));
-          }
-        }
+        rss += settledRssKb(s.pid());
       }
       return new Memory(rss, heap);
+    }
+
+    /**
+     * The process's resident set once it stopped changing (the same within 1 MB for a second, at most
+     * 15 s). G1 gives a shrunk heap's memory back to the OS in the background after a collection, so
+     * read at once the "before" figure still held what a large warm-up had used, and with 10,000
+     * warm-up sockets the per-connection figure came out negative.
+     */
+    private static long settledRssKb(long pid) throws Exception {
+      long deadline = System.currentTimeMillis() + 15_000;
+      long last = rssKb(pid);
+      int steady = 0;
+      while (steady < 5 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(200);
+        long now = rssKb(pid);
+        steady = Math.abs(now - last) < 1024 ? steady + 1 : 0;
+        last = now;
+      }
+      return last;
+    }
+
+    private static long rssKb(long pid) throws IOException {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+      return 0;
     }
 
     PerConnection minus(Memory before, int connections) {
