@@ -61,7 +61,7 @@ public final class LiveWarmUp {
    * C1's optimised code under PINSTREAM_JIT=c1-network, see JvmTuning). The default was 5,000 until
    * 30 Nov: a 10,000-socket wave then still pushed the handshake's, the subscribe's and the JSON
    * parser's code over C2's thresholds, and those compiles ran while the first pins went out (BENCHMARKS.md,
-   * "Live push", round six: pin 1's slowest delivery went from 192-328 ms to 165-177 ms with 10,000).
+   * "Live push", round six: pin 1's slowest delivery, median of 9-10 runs, went from 283 to 182 ms).
    */
   static final int ROUNDS_PER_BATCH = 15;
   /** Sockets open at once (each costs the process two file descriptors: both ends are here). */
