@@ -68,7 +68,7 @@ public final class LiveWarmUp {
   private static final int MAX_OPEN = 1000;
   private static final int MIN_BATCH = 50;
   private static final int DESCRIPTOR_RESERVE = 1024;
-  /** The warm-up topic's epoch: its messages carry positions, as a board's do. */
+  /** The warm-up topic's epoch when Redis could not say its own: its messages carry positions, as a board's do. */
   static final String EPOCH = "warmup";
   private static final long ROUND_TIMEOUT_MS = 2000;
   /** The JIT counts as quiet when it compiled for less than this many ms in the last interval. */
@@ -83,6 +83,16 @@ public final class LiveWarmUp {
   private volatile boolean running;
   /** Messages the last warm-up's sockets received (the pinstream.live.warm_up.messages gauge). */
   private final AtomicLong received = new AtomicLong();
+  /**
+   * The warm-up topic's position in Redis when the warm-up began, which its sockets are told when they
+   * subscribe: round n is at offset top + n of that epoch, after it, as a new pin is after what a
+   * board's subscribers were told. With rounds in an epoch of their own, the dispatch loop's check
+   * "is this event after the subscriber's position" never compared two offsets, C2 compiled that
+   * comparison as a trap, and pin 1 after the wave sprang it: both event loops' dispatch loops fell
+   * back to the interpreter for that pin and were compiled again over the next 900 ms (JFR
+   * deoptimization events; BENCHMARKS.md, "Live push", round seven).
+   */
+  private volatile LiveEvent.Position top = new LiveEvent.Position(EPOCH, 0);
 
   /** A round of the warm-up, handed to every hub of node {@code node} on its own event loop: a ping, then the event. */
   record Round(String node, LiveEvent event) {
@@ -97,9 +107,10 @@ public final class LiveWarmUp {
     }
   }
 
-  /** This node's round {@code n}: {@code pin} at offset n of the warm-up topic. */
+  /** This node's round {@code n}: {@code pin} at offset top + n of the warm-up topic. */
   Round round(long n, String pin) {
-    return new Round(node, new LiveEvent(n, 0, "warm_up", 0, pin, new LiveEvent.Position(EPOCH, n), null, null));
+    LiveEvent.Position at = new LiveEvent.Position(top.epoch(), top.offset() + n);
+    return new Round(node, new LiveEvent(n, 0, "warm_up", 0, pin, at, null, null));
   }
 
   /** Whether a round received from the cluster channel is one of this node's warm-up (others drop it). */
@@ -147,7 +158,9 @@ public final class LiveWarmUp {
     String pin = samplePin();
     long[] expected = {0};
     long[] round = {0};
-    Future<Void> chain = Future.succeededFuture();
+    Future<Void> chain = relay.history().position(Topic.Kind.BOARD, 0)
+        .onSuccess(read -> top = read.position())
+        .<Void>mapEmpty().otherwiseEmpty(); // without Redis the sockets are told no position: any epoch will do
     for (int opened = 0; opened < connections; opened += batch) {
       int size = Math.min(batch, connections - opened);
       chain = chain.compose(v -> batch(vertx, relay, client, target, size, pin, expected, round));
