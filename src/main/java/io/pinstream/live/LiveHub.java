@@ -1,5 +1,6 @@
 package io.pinstream.live;
 
+import io.micrometer.core.instrument.Counter;
 import io.pinstream.accounts.SessionRevoked;
 import io.pinstream.accounts.UserStore;
 import io.pinstream.boards.BoardStore;
@@ -82,13 +83,20 @@ final class LiveHub {
     relay.connections().incrementAndGet();
   }
 
-  /** A warm-up round to this loop's warm-up sockets: a ping, then a broadcast. */
+  /**
+   * A warm-up round to this loop's warm-up sockets: a ping, then a broadcast; and the broadcast to a
+   * topic without subscribers, as a pin's event goes to its owner's topic, trending and home, mostly
+   * unheard. The dispatch loop must have taken each of its ways before C2 compiles it: a way it never
+   * took is compiled as a trap, and the first pin that takes it sends the loop back to the
+   * interpreter (JFR deoptimization events; BENCHMARKS.md, "Live push", round seven).
+   */
   private void warmUpRound(LiveWarmUp.Round round) {
     Set<Subscription> subs = index.subscribers(LiveWarmUp.TOPIC);
     if (subs != null) {
       subs.forEach(sub -> sub.connection.heartbeat());
     }
-    dispatch(LiveWarmUp.TOPIC, round.event().onBoard(), round.event());
+    dispatch(LiveWarmUp.TOPIC, round.event().onBoard(), round.event(), relay.warmUpDelivered());
+    dispatch(LiveWarmUp.UNHEARD, null, round.event(), relay.warmUpDelivered());
   }
 
   void remove(LiveConnection connection) {
@@ -272,14 +280,15 @@ final class LiveHub {
       relay.lag().record(Math.max(0, System.currentTimeMillis() - Ids.createdAtMillis(event.pinId())),
           TimeUnit.MILLISECONDS);
     }
-    dispatch(Topic.board(event.boardId()), event.onBoard(), event);
-    dispatch(Topic.user(event.ownerUsername()), event.onUser(), event);
-    dispatch(Topic.TRENDING, null, event);
-    dispatch(Topic.HOME, event.onAll(), event);
+    dispatch(Topic.board(event.boardId()), event.onBoard(), event, relay.delivered());
+    dispatch(Topic.user(event.ownerUsername()), event.onUser(), event, relay.delivered());
+    dispatch(Topic.TRENDING, null, event, relay.delivered());
+    dispatch(Topic.HOME, event.onAll(), event, relay.delivered());
     relay.broadcast().record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
   }
 
-  private void dispatch(String topic, LiveEvent.Position at, LiveEvent event) {
+  /** Sends the event to the topic's subscribers; {@code delivered} counts the messages written (once per call). */
+  private void dispatch(String topic, LiveEvent.Position at, LiveEvent event, Counter delivered) {
     Set<Subscription> subs = index.subscribers(topic);
     if (subs == null) {
       return;
@@ -325,8 +334,8 @@ final class LiveHub {
       if (message != null) {
         message.release();
       }
-      if (sent > 0 && !topic.equals(LiveWarmUp.TOPIC)) {
-        relay.delivered().increment(sent); // once per broadcast, not once per socket
+      if (sent > 0) {
+        delivered.increment(sent); // once per broadcast, not once per socket
       }
     }
     if (slow != null) {

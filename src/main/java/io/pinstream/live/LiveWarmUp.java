@@ -53,6 +53,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LiveWarmUp {
   static final String HEADER = "X-Pinstream-Warm-Up";
   static final String TOPIC = Topic.board(0);
+  /** A topic no socket can subscribe to (board ids are positive), which each round is also sent to. */
+  static final String UNHEARD = Topic.board(-1);
   private static final String SUBSCRIBE = "{\"type\":\"subscribe\",\"topic\":\"" + TOPIC + "\"}";
   /**
    * Broadcasts per batch of sockets. With the default 10,000 sockets in batches of 1,000 the hubs write
@@ -64,6 +66,15 @@ public final class LiveWarmUp {
    * "Live push", round six: pin 1's slowest delivery, median of 9-10 runs, went from 283 to 182 ms).
    */
   static final int ROUNDS_PER_BATCH = 15;
+  /**
+   * Broadcasts of the settling pass: one more batch once the JIT went quiet. While the warm-up runs, C2's
+   * queue is long, and HotSpot then raises the counts a method needs before C2 takes it (Tier4LoadFeedback):
+   * the dispatch loop, run by 150,000 messages, was still C1's profiling code at the end of some warm-ups,
+   * and C2 compiled it only during the first pins after the wave (JFR compilation events; BENCHMARKS.md,
+   * "Live push", round seven). With the queue empty, the counts this pass adds (20,000 loop iterations per
+   * event loop, past the 2^13 at which C1's code asks for C2 again) get such methods compiled.
+   */
+  static final int SETTLING_ROUNDS = 40;
   /** Sockets open at once (each costs the process two file descriptors: both ends are here). */
   private static final int MAX_OPEN = 1000;
   private static final int MIN_BATCH = 50;
@@ -138,7 +149,7 @@ public final class LiveWarmUp {
    * Opens {@code connections} WebSockets to {@code host:port}, at most {@value #MAX_OPEN} at a time
    * (fewer where the file descriptor limit says so); each batch is subscribed, gets
    * {@value #ROUNDS_PER_BATCH} pings and broadcasts, and is closed. Then waits for the JIT to go
-   * quiet. Never fails: a warm-up that goes wrong is logged and the node starts cold.
+   * quiet, runs one more batch of {@value #SETTLING_ROUNDS} rounds and waits again. Never fails: a warm-up that goes wrong is logged and the node starts cold.
    */
   public Future<Void> run(Vertx vertx, LiveRelay relay, String host, int port, int connections) {
     int batch = Math.min(Math.min(connections, MAX_OPEN), descriptorBudget());
@@ -163,10 +174,13 @@ public final class LiveWarmUp {
         .<Void>mapEmpty().otherwiseEmpty(); // without Redis the sockets are told no position: any epoch will do
     for (int opened = 0; opened < connections; opened += batch) {
       int size = Math.min(batch, connections - opened);
-      chain = chain.compose(v -> batch(vertx, relay, client, target, size, pin, expected, round));
+      chain = chain.compose(v -> batch(vertx, relay, client, target, size, pin, expected, round, ROUNDS_PER_BATCH));
     }
     long[] broadcastDone = new long[1];
     return chain
+        .compose(v -> jitQuiet(vertx))
+        // Once more with the compiler idle: see SETTLING_ROUNDS.
+        .compose(v -> batch(vertx, relay, client, target, batch, pin, expected, round, SETTLING_ROUNDS))
         .compose(v -> {
           broadcastDone[0] = System.nanoTime();
           return client.close();
@@ -189,11 +203,11 @@ public final class LiveWarmUp {
   }
 
   /**
-   * One batch: {@code size} sockets opened and subscribed, {@value #ROUNDS_PER_BATCH} broadcasts (each
+   * One batch: {@code size} sockets opened and subscribed, {@code rounds} broadcasts (each
    * once every socket has the one before, so no buffer fills), each after a ping, then closed.
    */
   private Future<Void> batch(Vertx vertx, LiveRelay relay, WebSocketClient client, WebSocketConnectOptions target,
-                             int size, String pin, long[] expected, long[] round) {
+                             int size, String pin, long[] expected, long[] round, int rounds) {
     List<Future<WebSocket>> opening = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
       opening.add(client.connect(target).onSuccess(ws -> {
@@ -203,7 +217,7 @@ public final class LiveWarmUp {
     }
     expected[0] += size; // every socket is told "subscribed" first: then all are in their hub's topic index
     Future<Void> chain = Future.all(opening).compose(all -> awaitCount(vertx, received, expected[0]));
-    for (int r = 0; r < ROUNDS_PER_BATCH; r++) {
+    for (int r = 0; r < rounds; r++) {
       chain = chain.compose(v -> {
         relay.warmUp(round(++round[0], pin));
         expected[0] += size;
