@@ -7,6 +7,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,6 +45,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * and received on the node's cluster subscription, so that path is compiled too; it carries this
  * node's id (not the key), and other nodes drop it. A round Redis does not take goes to the hubs over
  * the local event bus instead.
+ *
+ * <p>What the first real pin does must be something the warm-up did, down to each branch: C2 compiles
+ * a branch never taken as a trap, and a pin that springs one in the dispatch loop sends that loop back
+ * to the interpreter in the middle of its broadcast. So rounds stand after the position the sockets
+ * were told, in the topic's own epoch; each round also goes to a topic without subscribers; and the
+ * warm-up's messages are counted by a counter of the same class as the clients' ({@link LiveHub}).
+ * And once the JIT is quiet, one more batch runs (see {@link #SETTLING_ROUNDS}).
  *
  * <p>Every round also pings the batch's sockets, which answer: a node pings each of its connections
  * every {@code live.ping_seconds}, 400 a second at 10,000 connections, and the ping and pong paths
@@ -166,7 +174,7 @@ public final class LiveWarmUp {
         .setMaxConnections(batch).setConnectTimeout(10_000).setMaxFrameSize(1 << 16));
     WebSocketConnectOptions target = new WebSocketConnectOptions().setHost(connectHost(host)).setPort(port)
         .setURI(LiveApi.PATH).addHeader(HEADER, key);
-    String pin = samplePin();
+    JsonObject pin = samplePin();
     long[] expected = {0};
     long[] round = {0};
     Future<Void> chain = relay.history().position(Topic.Kind.BOARD, 0)
@@ -207,7 +215,7 @@ public final class LiveWarmUp {
    * once every socket has the one before, so no buffer fills), each after a ping, then closed.
    */
   private Future<Void> batch(Vertx vertx, LiveRelay relay, WebSocketClient client, WebSocketConnectOptions target,
-                             int size, String pin, long[] expected, long[] round, int rounds) {
+                             int size, JsonObject pin, long[] expected, long[] round, int rounds) {
     List<Future<WebSocket>> opening = new ArrayList<>(size);
     for (int i = 0; i < size; i++) {
       opening.add(client.connect(target).onSuccess(ws -> {
@@ -219,7 +227,7 @@ public final class LiveWarmUp {
     Future<Void> chain = Future.all(opening).compose(all -> awaitCount(vertx, received, expected[0]));
     for (int r = 0; r < rounds; r++) {
       chain = chain.compose(v -> {
-        relay.warmUp(round(++round[0], pin));
+        relay.warmUp(round(++round[0], pin.encode()));
         expected[0] += size;
         return awaitCount(vertx, received, expected[0]);
       });
@@ -279,15 +287,31 @@ public final class LiveWarmUp {
     return quiet.future();
   }
 
-  /** A pin's JSON the size and shape of a real one (about 900 bytes), for messages like the real ones. */
-  private static String samplePin() {
-    return "{\"id\":\"7411939420469248000\",\"board_id\":\"7411939420469247999\",\"owner\":{\"id\":\"7411939420469247998\","
-        + "\"username\":\"warm_up\",\"display_name\":\"Warm-up\"},\"title\":\"Linen summer dress with a square neckline\","
-        + "\"description\":\"Warm-up message of a starting node: never sent to a client.\",\"link\":null,"
-        + "\"media\":{\"id\":\"7411939420469247997\",\"status\":\"ready\",\"width\":1200,\"height\":1600,"
-        + "\"dominant_color\":\"#c8b49a\",\"images\":{\"236x\":{\"url\":\"/i/0000000000000000000000000000000000000000000000000000000000000000/236x.jpg\","
-        + "\"width\":236,\"height\":315},\"474x\":{\"url\":\"/i/0000000000000000000000000000000000000000000000000000000000000000/474x.jpg\","
-        + "\"width\":474,\"height\":632},\"736x\":{\"url\":\"/i/0000000000000000000000000000000000000000000000000000000000000000/736x.jpg\","
-        + "\"width\":736,\"height\":981}}},\"save_count\":0,\"product\":null,\"created_at\":\"2026-11-30T00:00:00Z\"}";
+  /**
+   * A pin's API object the size and shape of a real one (about 900 bytes), for messages like the real
+   * ones. Each round encodes it again, nulls included: a pin without a link or product has nulls, and
+   * JSON encoded during the warm-up had none, so C2 compiled the codec's encoder with a null check as a
+   * trap, which the first real pin sprang (JFR deoptimization events; BENCHMARKS.md, round seven).
+   */
+  private static JsonObject samplePin() {
+    JsonObject images = new JsonObject();
+    for (int width : new int[] {236, 474, 736}) {
+      images.put(width + "x", new JsonObject()
+          .put("url", "/i/0000000000000000000000000000000000000000000000000000000000000000/" + width + "x.jpg")
+          .put("width", width).put("height", width * 4 / 3));
+    }
+    return new JsonObject()
+        .put("id", "7411939420469248000")
+        .put("board_id", "7411939420469247999")
+        .put("owner", new JsonObject().put("id", "7411939420469247998").put("username", "warm_up")
+            .put("display_name", "Warm-up"))
+        .put("title", "Linen summer dress with a square neckline")
+        .put("description", "Warm-up message of a starting node: never sent to a client.")
+        .put("link", null)
+        .put("media", new JsonObject().put("id", "7411939420469247997").put("status", "ready").put("width", 1200)
+            .put("height", 1600).put("dominant_color", "#c8b49a").put("images", images))
+        .put("save_count", 0)
+        .put("product", null)
+        .put("created_at", "2026-11-30T00:00:00Z");
   }
 }
