@@ -50,8 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * a branch never taken as a trap, and a pin that springs one in the dispatch loop sends that loop back
  * to the interpreter in the middle of its broadcast. So rounds stand after the position the sockets
  * were told, in the topic's own epoch; each round also goes to a topic without subscribers; and the
- * warm-up's messages are counted by a counter of the same class as the clients' ({@link LiveHub}).
- * And once the JIT is quiet, one more batch runs (see {@link #SETTLING_ROUNDS}).
+ * warm-up's messages are counted by a counter of the same class as the clients' ({@link LiveHub}); and
+ * each round's pin is encoded anew, nulls included ({@link #samplePin}). And once the JIT is quiet, one
+ * more batch runs (see {@link #SETTLING_ROUNDS}).
  *
  * <p>Every round also pings the batch's sockets, which answer: a node pings each of its connections
  * every {@code live.ping_seconds}, 400 a second at 10,000 connections, and the ping and pong paths
@@ -157,7 +158,8 @@ public final class LiveWarmUp {
    * Opens {@code connections} WebSockets to {@code host:port}, at most {@value #MAX_OPEN} at a time
    * (fewer where the file descriptor limit says so); each batch is subscribed, gets
    * {@value #ROUNDS_PER_BATCH} pings and broadcasts, and is closed. Then waits for the JIT to go
-   * quiet, runs one more batch of {@value #SETTLING_ROUNDS} rounds and waits again. Never fails: a warm-up that goes wrong is logged and the node starts cold.
+   * quiet, runs one more batch of {@value #SETTLING_ROUNDS} rounds and waits again. Never fails: a
+   * warm-up that goes wrong is logged and the node starts cold.
    */
   public Future<Void> run(Vertx vertx, LiveRelay relay, String host, int port, int connections) {
     int batch = Math.min(Math.min(connections, MAX_OPEN), descriptorBudget());
