@@ -10,6 +10,7 @@ import io.pinstream.config.Config;
 import io.pinstream.infra.Database;
 import io.pinstream.media.MediaStorage;
 import io.pinstream.media.ThumbnailVerticle;
+import io.pinstream.pins.PinRehearsal;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -88,6 +89,8 @@ public final class PinstreamApp {
           // subscribed before the first request, so no pin created through this node goes unannounced).
           return app.deployWorkers()
               .compose(v -> app.components.start())
+              // Before the first request: every pooled PostgreSQL connection has inserted a pin once (rolled back).
+              .compose(v -> PinRehearsal.run(app.components.pg, config.pg().poolSize()))
               .compose(v -> app.vertx.deployVerticle(app.management))
               .compose(id -> {
                 app.managementDeployment = id;

@@ -4,7 +4,7 @@ import io.pinstream.common.Problems;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.pgclient.PgException;
-import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 
@@ -13,9 +13,9 @@ import java.util.List;
 
 public final class BoardStore {
   private static final String SELECT = "SELECT " + Board.COLUMNS + " FROM boards b JOIN users u ON u.id = b.owner_id ";
-  private final Pool pool;
+  private final SqlClient pool;
 
-  public BoardStore(Pool pool) {
+  public BoardStore(SqlClient pool) {
     this.pool = pool;
   }
 

@@ -2,7 +2,7 @@ package io.pinstream.media;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
@@ -16,9 +16,9 @@ public final class MediaStore {
   /** A job is attempted at most this many times (the upload's own render, then sweeps on any node). */
   public static final int MAX_ATTEMPTS = 3;
   private static final String SELECT = "SELECT " + Media.COLUMNS + " FROM media m ";
-  private final Pool pool;
+  private final SqlClient pool;
 
-  public MediaStore(Pool pool) {
+  public MediaStore(SqlClient pool) {
     this.pool = pool;
   }
 

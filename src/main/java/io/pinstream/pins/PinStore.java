@@ -4,7 +4,7 @@ import io.pinstream.common.Problems;
 import io.pinstream.shop.Product;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
@@ -17,9 +17,9 @@ import java.util.Set;
 public final class PinStore {
   /** The columns {@link #edit} may set: a pin's words and link, never its board, owner or media. */
   private static final Set<String> EDITABLE = Set.of("title", "description", "alt_text", "link");
-  private final Pool pool;
+  private final SqlClient pool;
 
-  public PinStore(Pool pool) {
+  public PinStore(SqlClient pool) {
     this.pool = pool;
   }
 
