@@ -38,9 +38,10 @@ public final class PinRehearsal {
 
   /**
    * Runs the rehearsal on {@code connections} connections at once (so the pool opens that many, each
-   * its own backend). Never fails: a connection whose rehearsal goes wrong is logged and left cold.
+   * its own backend); completes with how many rehearsed. Never fails: a connection whose rehearsal goes
+   * wrong is logged and left cold.
    */
-  public static Future<Void> run(Pool pool, int connections) {
+  public static Future<Integer> run(Pool pool, int connections) {
     long started = System.nanoTime();
     List<Future<SqlConnection>> held = new ArrayList<>(connections);
     for (int i = 0; i < connections; i++) {
@@ -58,7 +59,7 @@ public final class PinRehearsal {
         log.info("pin rehearsal: a pin created and rolled back on {} PostgreSQL connections in {} ms", connections,
             (System.nanoTime() - started) / 1_000_000);
       }
-      return Future.succeededFuture();
+      return Future.succeededFuture(connections - (int) failed);
     });
   }
 
