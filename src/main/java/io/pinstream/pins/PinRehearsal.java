@@ -65,15 +65,17 @@ public final class PinRehearsal {
 
   /** One connection: begin, the pin's way through the stores, roll back. */
   private static Future<Void> rehearse(SqlConnection conn) {
-    String name = "rehearsal_" + hex(6); // a name no user is likely to have: a clash would only leave this one cold
+    // Names, words and the photo's SHA-256 of this connection's own: a unique value another transaction
+    // also inserts would make one wait for the other (the search trigger adds the title's words).
+    String word = hex(6);
     return conn.begin().compose(tx -> conn.preparedQuery("""
-            WITH u AS (INSERT INTO users (username, display_name, password_hash) VALUES ($1, 'Rehearsal', '!')
-                       RETURNING id),
-                 b AS (INSERT INTO boards (owner_id, name) SELECT id, 'Rehearsal' FROM u RETURNING id),
+            WITH u AS (INSERT INTO users (username, display_name, password_hash)
+                       VALUES ('rehearsal_' || $1, 'Rehearsal', '!') RETURNING id),
+                 b AS (INSERT INTO boards (owner_id, name) SELECT id, $1 FROM u RETURNING id),
                  m AS (INSERT INTO media (sha256, format, bytes, width, height, uploaded_by)
                        SELECT $2, 'jpeg', 1, 1, 1, id FROM u RETURNING id)
             SELECT u.id, b.id, m.id FROM u, b, m""")
-        .execute(Tuple.of(name, hex(32))) // a photo's SHA-256 is unique: each connection has its own
+        .execute(Tuple.of(word, hex(32)))
         .compose(rows -> {
           var row = rows.iterator().next();
           long user = row.getLong(0);
@@ -81,7 +83,7 @@ public final class PinRehearsal {
           long media = row.getLong(2);
           return new BoardStore(conn).owned(board, user)
               .compose(owned -> new MediaStore(conn).get(media))
-              .compose(photo -> new PinStore(conn).insert(new PinStore.NewPin(board, user, media, "Rehearsal",
+              .compose(photo -> new PinStore(conn).insert(new PinStore.NewPin(board, user, media, word,
                   null, null, null, null, null), null));
         })
         .eventually(tx::rollback)
